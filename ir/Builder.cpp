@@ -1,0 +1,80 @@
+//===- Builder.cpp - Creating QIR nodes at an insertion point -------------===//
+#include "ir/Builder.h"
+
+#include <cassert>
+
+namespace qatc {
+
+Builder::Builder(Graph &G) : G(G), InsertPt(G.nodes().end()) {}
+
+Graph::NodeList::iterator Builder::insertPoint() const {
+  if (!AtEnd)
+    return InsertPt;
+  if (Node *Out = G.output())
+    return Out->getIterator();
+  return G.nodes().end();
+}
+
+Node *Builder::placeholder(llvm::StringRef Name, Type Ty) {
+  Node *N = G.createNode(NodeKind::Placeholder, nullptr, G.uniqueName(Name), {}, std::move(Ty),
+                         insertPoint());
+  N->setLoc(Loc);
+  notifyNodeCreated(N);
+  return N;
+}
+
+Node *Builder::getAttr(Parameter *P) {
+  Node *N =
+      G.createNode(NodeKind::GetAttr, nullptr, G.uniqueName(P->name()), {}, P->type(), insertPoint());
+  N->setParam(P);
+  N->setLoc(Loc);
+  notifyNodeCreated(N);
+  return N;
+}
+
+llvm::Expected<Node *> Builder::call(llvm::StringRef OpName, llvm::ArrayRef<Node *> Operands,
+                                     llvm::SmallVector<NamedAttribute, 0> Attrs,
+                                     llvm::StringRef Name) {
+  const OpInfo *Op = OpRegistry::get().lookup(OpName);
+  if (!Op)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "unknown op '" + OpName + "'");
+  if (Operands.size() < Op->minOperands() || Operands.size() > Op->maxOperands())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "op '%s' takes %u to %u operands, not %zu",
+                                   Op->name().str().c_str(), Op->minOperands(),
+                                   Op->maxOperands(), Operands.size());
+  llvm::SmallVector<Type, 4> Types;
+  for (Node *O : Operands)
+    Types.push_back(O->type());
+  llvm::stable_sort(Attrs, [](const NamedAttribute &A, const NamedAttribute &B) {
+    return A.Name < B.Name;
+  });
+  auto Ty = Op->inferType(Types, Attrs);
+  if (!Ty)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "op '" + OpName + "': " + llvm::toString(Ty.takeError()));
+  return callWithType(Op, Operands, std::move(Attrs), std::move(*Ty),
+                      Name.empty() ? OpName : Name);
+}
+
+Node *Builder::callWithType(const OpInfo *Op, llvm::ArrayRef<Node *> Operands,
+                            llvm::SmallVector<NamedAttribute, 0> Attrs, Type Ty,
+                            llvm::StringRef Name) {
+  Node *N = G.createNode(NodeKind::Call, Op, G.uniqueName(Name.empty() ? Op->name() : Name),
+                         Operands, std::move(Ty), insertPoint());
+  N->setAttrs(std::move(Attrs));
+  N->setLoc(Loc);
+  notifyNodeCreated(N);
+  return N;
+}
+
+Node *Builder::output(llvm::ArrayRef<Node *> Results) {
+  assert(!G.output() && "the graph already has an output node");
+  Node *N = G.createNode(NodeKind::Output, nullptr, "", Results, Type(), insertPoint());
+  N->setLoc(Loc);
+  notifyNodeCreated(N);
+  return N;
+}
+
+} // namespace qatc

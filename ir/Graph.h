@@ -1,0 +1,94 @@
+//===- Graph.h - A QIR graph ------------------------------------*- C++ -*-===//
+//
+// A graph owns its nodes (an intrusive list in program order), the table of
+// unique node names and its named parameters. All structural mutation goes
+// through this class, Node's operand/use API, or Builder.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QATC_IR_GRAPH_H
+#define QATC_IR_GRAPH_H
+
+#include "ir/Node.h"
+#include "ir/Parameter.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/ilist.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qatc {
+
+/// A QIR graph: nodes in a stable list, unique names, and parameters.
+class Graph {
+public:
+  using NodeList = llvm::iplist<Node>;
+  using ParamList = llvm::iplist<Parameter>;
+
+  explicit Graph(std::string Name = "main");
+  ~Graph();
+  Graph(const Graph &) = delete;
+  Graph &operator=(const Graph &) = delete;
+
+  llvm::StringRef name() const { return Name; }
+  void setName(std::string N) { Name = std::move(N); }
+
+  // Nodes.
+  NodeList &nodes() { return Nodes; }
+  const NodeList &nodes() const { return Nodes; }
+  size_t numNodes() const { return Nodes.size(); }
+  /// The output node, or null while the graph has none.
+  Node *output() const;
+  /// The placeholder nodes, in order.
+  std::vector<Node *> placeholders() const;
+  /// Every call of the op named OpName, in order.
+  std::vector<Node *> nodesWithOp(llvm::StringRef OpName) const;
+
+  /// Creates a node named Name (which must be free; empty for the output
+  /// node) before InsertBefore, with the given operands and type.
+  Node *createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef Name,
+                   llvm::ArrayRef<Node *> Operands, Type Ty, NodeList::iterator InsertBefore);
+  /// Unlinks and deletes a node; it must have no uses left.
+  void erase(Node *N);
+
+  // Names.
+  /// The node named Name, or null.
+  Node *lookupNode(llvm::StringRef Name) const;
+  /// Base if no node has that name, else Base_1, Base_2, ...
+  std::string uniqueName(llvm::StringRef Base);
+  /// Renames a node; the new name must be free.
+  void rename(Node *N, llvm::StringRef NewName);
+
+  // Parameters.
+  ParamList &params() { return Params; }
+  const ParamList &params() const { return Params; }
+  /// Adds a parameter without data; the name must be free.
+  Parameter *addParameter(llvm::StringRef Name, Type Ty);
+  /// The parameter named Name, or null.
+  Parameter *lookupParameter(llvm::StringRef Name) const;
+  /// A parameter name that is free, derived from Base.
+  std::string uniqueParameterName(llvm::StringRef Base);
+  /// Removes a parameter; no get_attr node may still read it.
+  void eraseParameter(Parameter *P);
+  /// Total bytes of parameter data implied by the parameter types.
+  size_t parameterBytes() const;
+
+  /// A deep copy of the structure; parameter data is shared copy-on-write.
+  std::unique_ptr<Graph> clone() const;
+
+private:
+  std::string Name;
+  NodeList Nodes;
+  ParamList Params;
+  llvm::StringMap<Node *> NodeNames;
+  llvm::StringMap<Parameter *> ParamNames;
+  /// Next suffix to try per base name, so uniqueName stays O(1) amortized.
+  llvm::StringMap<unsigned> NextSuffix;
+  llvm::StringMap<unsigned> NextParamSuffix;
+};
+
+} // namespace qatc
+
+#endif // QATC_IR_GRAPH_H

@@ -1,0 +1,49 @@
+//===- CommandSupport.h - Shared plumbing of qatc subcommands ---*- C++ -*-===//
+//
+// Exit codes, error reporting and the option category every qatc subcommand
+// uses, so that all of them behave alike: 0 on success, 2 on bad input or
+// usage with one sentence on stderr, 1 on an internal error.
+//
+//===----------------------------------------------------------------------===//
+#ifndef QATC_TOOLS_QATC_COMMANDSUPPORT_H
+#define QATC_TOOLS_QATC_COMMANDSUPPORT_H
+
+#include "ir/Graph.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
+
+#include <memory>
+
+namespace qatc {
+
+/// Process exit codes shared by every subcommand.
+enum ExitCode : int { ExitSuccess = 0, ExitInternal = 1, ExitBadInput = 2 };
+
+/// The option category shown by --help.
+llvm::cl::OptionCategory &qatcCategory();
+
+/// Prints `qatc: error: <message>` to stderr and returns Code.
+int reportError(llvm::Error E, ExitCode Code);
+/// Prints `qatc: error: <message>` to stderr and returns Code.
+int reportError(const llvm::Twine &Message, ExitCode Code);
+
+/// Reads and verifies a graph file; errors are bad input.
+llvm::Expected<std::unique_ptr<Graph>> loadVerifiedGraph(llvm::StringRef Path);
+
+/// Prints V as one line of JSON on stdout.
+void printJson(const llvm::json::Value &V);
+
+/// Subcommand entry points, each run after command-line parsing when its
+/// subcommand was chosen.
+int runOptCommand();
+int runStatsCommand();
+
+/// The subcommands, for dispatch in main.
+llvm::cl::SubCommand &optSubCommand();
+llvm::cl::SubCommand &statsSubCommand();
+
+} // namespace qatc
+
+#endif // QATC_TOOLS_QATC_COMMANDSUPPORT_H

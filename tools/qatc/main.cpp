@@ -1,0 +1,66 @@
+//===- main.cpp - The qatc command line: subcommand dispatch --------------===//
+//
+// `qatc <command> [options]`. Each subcommand lives in its own file and
+// registers its options under its llvm::cl::SubCommand.
+//
+//===----------------------------------------------------------------------===//
+#include "tools/qatc/CommandSupport.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace {
+
+constexpr const char *kVersion = "0.1.0";
+
+constexpr const char *kOverview =
+    "qatc: quantization-aware training compiler for Core ML\n\n"
+    "  qatc opt IN [--passes=PIPELINE] [-o OUT]   run graph passes over a .qir/.qirb graph\n"
+    "  qatc stats IN [--json]                     print graph statistics as JSON\n\n"
+    "Run 'qatc <command> --help' for the options of one command.\n";
+
+bool isKnownCommand(llvm::StringRef Name) {
+  return llvm::StringSwitch<bool>(Name).Cases("opt", "stats", true).Default(false);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM Init(argc, argv);
+  llvm::cl::SetVersionPrinter(
+      [](llvm::raw_ostream &OS) { OS << "qatc version " << kVersion << "\n"; });
+  llvm::cl::HideUnrelatedOptions(qatc::qatcCategory());
+  // Make sure every subcommand's options are registered before parsing.
+  llvm::cl::SubCommand &Opt = qatc::optSubCommand();
+  llvm::cl::SubCommand &Stats = qatc::statsSubCommand();
+
+  if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
+    return qatc::reportError(llvm::Twine("unknown command '") + argv[1] +
+                                 "'; run 'qatc --help' for the list of commands",
+                             qatc::ExitBadInput);
+
+  std::string Errors;
+  llvm::raw_string_ostream ErrStream(Errors);
+  if (!llvm::cl::ParseCommandLineOptions(argc, argv, kOverview, &ErrStream)) {
+    ErrStream.flush();
+    // llvm::cl prefixes messages with the program path; keep one sentence.
+    llvm::StringRef Msg = llvm::StringRef(Errors).trim().split('\n').first;
+    Msg.consume_front(llvm::sys::path::filename(argv[0]));
+    Msg = Msg.ltrim(": ").rtrim("!.");
+    std::string Sentence = Msg.str();
+    if (!Sentence.empty())
+      Sentence[0] = llvm::toLower(Sentence[0]);
+    return qatc::reportError(Sentence + "; run 'qatc --help' for usage", qatc::ExitBadInput);
+  }
+  if (Opt)
+    return qatc::runOptCommand();
+  if (Stats)
+    return qatc::runStatsCommand();
+  llvm::cl::PrintHelpMessage();
+  return qatc::ExitBadInput;
+}
