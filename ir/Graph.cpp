@@ -16,18 +16,6 @@ Graph::~Graph() {
   Nodes.clear();
 }
 
-Node *Graph::output() const {
-  if (Nodes.empty())
-    return nullptr;
-  const Node &Last = Nodes.back();
-  if (Last.isOutput())
-    return const_cast<Node *>(&Last);
-  for (const Node &N : Nodes)
-    if (N.isOutput())
-      return const_cast<Node *>(&N);
-  return nullptr;
-}
-
 std::vector<Node *> Graph::placeholders() const {
   std::vector<Node *> R;
   for (const Node &N : Nodes)
@@ -56,8 +44,23 @@ Node *Graph::createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef NodeNam
   }
   N->Ty = std::move(Ty);
   N->setOperands(Operands);
+  if (InsertBefore == Nodes.end() && (Nodes.empty() || Nodes.back().Order < UINT32_MAX))
+    N->Order = Nodes.empty() ? 0 : Nodes.back().Order + 1;
+  else
+    OrdersValid = false;
   Nodes.insert(InsertBefore, N);
+  if (Kind == NodeKind::Output && !OutputNode)
+    OutputNode = N;
   return N;
+}
+
+void Graph::ensureOrdered() const {
+  if (OrdersValid)
+    return;
+  uint32_t I = 0;
+  for (const Node &N : Nodes)
+    N.Order = I++;
+  OrdersValid = true;
 }
 
 void Graph::erase(Node *N) {
@@ -65,8 +68,17 @@ void Graph::erase(Node *N) {
   assert(!N->hasUses() && "erasing a node that still has uses");
   if (N->NameEntry)
     NodeNames.erase(N->NameEntry->getKey());
+  if (N == OutputNode)
+    OutputNode = findOutput();
   N->NameEntry = nullptr;
   Nodes.erase(N);
+}
+
+Node *Graph::findOutput() const {
+  for (const Node &N : Nodes)
+    if (N.isOutput() && &N != OutputNode)
+      return const_cast<Node *>(&N);
+  return nullptr;
 }
 
 Node *Graph::lookupNode(llvm::StringRef N) const {

@@ -39,8 +39,10 @@ public:
   NodeList &nodes() { return Nodes; }
   const NodeList &nodes() const { return Nodes; }
   size_t numNodes() const { return Nodes.size(); }
-  /// The output node, or null while the graph has none.
-  Node *output() const;
+  /// The output node, or null while the graph has none. (A graph being
+  /// built or parsed may transiently hold more; the first one created wins
+  /// and the verifier rejects the rest.)
+  Node *output() const { return OutputNode; }
   /// The placeholder nodes, in order.
   std::vector<Node *> placeholders() const;
   /// Every call of the op named OpName, in order.
@@ -50,6 +52,9 @@ public:
   /// node) before InsertBefore, with the given operands and type.
   Node *createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef Name,
                    llvm::ArrayRef<Node *> Operands, Type Ty, NodeList::iterator InsertBefore);
+  /// Makes Node::order() valid. Appending keeps orders valid; inserting
+  /// elsewhere invalidates them until the next call, which renumbers.
+  void ensureOrdered() const;
   /// Unlinks and deletes a node; it must have no uses left.
   void erase(Node *N);
 
@@ -79,7 +84,13 @@ public:
   std::unique_ptr<Graph> clone() const;
 
 private:
+  /// Another output node than OutputNode, or null (after erasing it).
+  Node *findOutput() const;
+
   std::string Name;
+  Node *OutputNode = nullptr;
+  /// True while node orders grow strictly along the list.
+  mutable bool OrdersValid = true;
   NodeList Nodes;
   ParamList Params;
   llvm::StringMap<Node *> NodeNames;

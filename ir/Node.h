@@ -103,6 +103,9 @@ public:
 
   /// The graph that owns this node.
   Graph *graph() const { return Parent; }
+  /// A number that grows along the node list, valid after
+  /// Graph::ensureOrdered(): A comes before B iff A->order() < B->order().
+  uint32_t order() const { return Order; }
   /// The op of a call node (null for other kinds).
   const OpInfo *op() const { return Op; }
   /// The op name of a call node, else the kind's name.
@@ -110,6 +113,8 @@ public:
 
   /// The node's unique name (empty for the output node).
   llvm::StringRef name() const { return NameEntry ? NameEntry->getKey() : llvm::StringRef(); }
+  /// True when the graph's name table maps this node's name to this node.
+  bool ownsName() const { return NameEntry && NameEntry->getValue() == this; }
 
   /// The result type (none for the output node).
   const Type &type() const { return Ty; }
@@ -169,6 +174,8 @@ private:
   void dropAllOperands();
 
   NodeKind Kind;
+  /// See order(); maintained by Graph.
+  mutable uint32_t Order = 0;
   const OpInfo *Op;
   Graph *Parent;
   llvm::StringMapEntry<Node *> *NameEntry = nullptr;

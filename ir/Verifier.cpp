@@ -3,7 +3,6 @@
 
 #include "ir/Graph.h"
 
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -29,7 +28,10 @@ public:
                                      P.name(), P.bytes().size(), P.type().str(), P.byteSize())
                            .str());
     }
-    Defined.reserve(G.numNodes());
+    // In program order, each node with its operands (which come before it);
+    // then in reverse, the use lists (a node's users come after it, so they
+    // were just visited and are still in cache).
+    G.ensureOrdered();
     const Node *Output = nullptr;
     for (const Node &N : G.nodes()) {
       if (N.graph() != &G)
@@ -40,11 +42,12 @@ public:
         return E;
       if (N.isOutput())
         Output = &N;
-      else
-        Defined.insert(&N);
     }
     if (!Output)
       return fail(G, "the graph has no output node");
+    for (auto It = G.nodes().rbegin(), E = G.nodes().rend(); It != E; ++It)
+      if (auto Err = checkUses(*It))
+        return Err;
     if (NumUses != NumOperands)
       return fail(G, llvm::formatv("use lists hold {0} uses but nodes have {1} operands",
                                    NumUses, NumOperands));
@@ -65,27 +68,19 @@ private:
 
   llvm::Error checkNode(const Node &N,
                         const llvm::SmallPtrSetImpl<const Parameter *> &OwnParams) {
-    if (!N.isOutput() && G.lookupNode(N.name()) != &N)
+    if (!N.isOutput() && !N.ownsName())
       return fail(N, "is not registered under its name (duplicate or stale name)");
-    // Operands: defined earlier in this graph, use lists consistent.
+    // Operands: defined earlier in this graph.
     for (const Use &U : N.operandUses()) {
       const Node *V = U.get();
       if (!V)
         return fail(N, llvm::formatv("has a null operand {0}", U.operandNumber()));
-      if (!Defined.count(V))
+      if (V->graph() != &G || V->order() >= N.order())
         return fail(N, llvm::formatv("uses '{0}' before it is defined (or from another graph)",
                                      V->name()));
       if (V->isOutput())
         return fail(N, "uses the output node");
       ++NumOperands;
-    }
-    // Every use in N's list must be an operand slot that reads N; with the
-    // totals compared at the end this proves the lists hold every operand.
-    for (const Use &U : N.uses()) {
-      llvm::ArrayRef<Use> Slots = U.user() ? U.user()->operandUses() : llvm::ArrayRef<Use>();
-      if (U.get() != &N || &U < Slots.begin() || &U >= Slots.end())
-        return fail(N, "has a corrupt use list");
-      ++NumUses;
     }
 
     switch (N.kind()) {
@@ -110,6 +105,18 @@ private:
       return llvm::Error::success();
     case NodeKind::Call:
       return checkCall(N);
+    }
+    return llvm::Error::success();
+  }
+
+  /// Every use in N's list must be an operand slot that reads N; with the
+  /// totals compared at the end this proves the lists hold every operand.
+  llvm::Error checkUses(const Node &N) {
+    for (const Use &U : N.uses()) {
+      llvm::ArrayRef<Use> Slots = U.user() ? U.user()->operandUses() : llvm::ArrayRef<Use>();
+      if (U.get() != &N || &U < Slots.begin() || &U >= Slots.end())
+        return fail(N, "has a corrupt use list");
+      ++NumUses;
     }
     return llvm::Error::success();
   }
@@ -158,7 +165,6 @@ private:
   }
 
   const Graph &G;
-  llvm::DenseSet<const Node *> Defined;
   size_t NumOperands = 0;
   size_t NumUses = 0;
 };
