@@ -672,6 +672,32 @@ llvm::Expected<Type> inferSplit(const ShapeContext &C) {
   return Type::tuple(std::move(Parts));
 }
 
+llvm::Expected<Type> inferSlice(const ShapeContext &C) {
+  if (auto E = requireTensor(C, 0))
+    return E;
+  const Type &In = C.operand(0);
+  int64_t Step = C.getInt("step");
+  if (Step < 1)
+    return fail("'step' must be at least 1, not {0}", Step);
+  if (!In.hasRank())
+    return In;
+  auto A = normAxis(C.getInt("dim"), In.rank(), "'dim'");
+  if (!A)
+    return A.takeError();
+  Dims Out(In.dims().begin(), In.dims().end());
+  int64_t Size = In.dim(*A);
+  if (Size < 0)
+    return Type::tensor(In.dtype(), Out);
+  auto clampIndex = [Size](int64_t I) {
+    if (I < 0)
+      I += Size;
+    return std::min(std::max<int64_t>(I, 0), Size);
+  };
+  int64_t Start = clampIndex(C.getInt("start")), End = clampIndex(C.getInt("end"));
+  Out[*A] = End > Start ? (End - Start + Step - 1) / Step : 0;
+  return Type::tensor(In.dtype(), Out);
+}
+
 llvm::Expected<Type> inferGetItem(const ShapeContext &C) {
   const Type &T = C.operand(0);
   if (!T.isTuple())

@@ -139,6 +139,14 @@ TEST_CASE("shape ops", "[shape]") {
   CHECK(infer("split", {f32({1, 6, 2})}, {{"split_sizes", ints({2, 3})}, {"dim", 1}}) ==
         "error: 'split_sizes' add up to 5 but dim 1 has size 6");
   CHECK(infer("getitem", {Type::tuple({f32({1}), f32({2})})}, {{"index", 1}}) == "f32[2]");
+  CHECK(infer("slice", {f32({1, 116, 28, 28})}, {{"dim", 1}, {"start", 58}, {"end", 116}}) ==
+        "f32[1, 58, 28, 28]");
+  CHECK(infer("slice", {f32({10})}, {{"dim", 0}, {"start", -3}, {"end", INT64_MAX}}) == "f32[3]");
+  CHECK(infer("slice", {f32({10})}, {{"dim", 0}, {"start", 1}, {"end", 8}, {"step", 3}}) ==
+        "f32[3]");
+  CHECK(infer("slice", {f32({10})}, {{"dim", 0}, {"start", 8}, {"end", 2}}) == "f32[0]");
+  CHECK(infer("slice", {f32({10})}, {{"dim", 0}, {"end", 2}, {"step", 0}}) ==
+        "error: 'step' must be at least 1, not 0");
   CHECK(infer("getitem", {Type::tuple({f32({1}), f32({2})})}, {{"index", 2}}) ==
         "error: 'index' 2 is out of range for a tuple of 2");
   CHECK(infer("softmax", {f32({2, 3})}, {{"dim", 2}}) == "error: 'dim' 2 is out of range for rank 2");
