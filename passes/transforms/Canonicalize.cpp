@@ -2,8 +2,9 @@
 //
 // Local simplifications that leave the graph in the canonical form the
 // quantization passes expect: no identity or inference-time dropout, one
-// reshape where several were chained, no layout ops that do nothing, and
-// clamp ranges that are relu or relu6 spelled as such.
+// reshape where several were chained, no layout ops that do nothing, clamp
+// ranges that are relu or relu6 spelled as such, and SiLU/Hardswish fused
+// back from their exported decompositions.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/PatternRewriter.h"
@@ -155,6 +156,35 @@ struct ClampToRelu : RewritePattern {
   }
 };
 
+/// mul(x, sigmoid(x)) -> silu(x) and mul(x, hardsigmoid(x)) -> hardswish(x),
+/// the decompositions ONNX exporters write for SiLU and Hardswish. The fused
+/// node takes the gate's name (the first op of the decomposed module).
+struct FuseGatedActivation : RewritePattern {
+  FuseGatedActivation() : RewritePattern("mul", 1, "fuse-gated-activation") {}
+  bool matchAndRewrite(Node *N, PatternRewriter &R) const override {
+    for (unsigned GateIdx = 0; GateIdx < 2; ++GateIdx) {
+      Node *Gate = N->operand(GateIdx), *X = N->operand(1 - GateIdx);
+      const char *Fused = Gate->isCallTo("sigmoid")       ? "silu"
+                          : Gate->isCallTo("hardsigmoid") ? "hardswish"
+                                                          : nullptr;
+      if (!Fused || Gate->operand(0) != X || N->type() != X->type())
+        continue;
+      auto New = R.call(Fused, {X}, {}, R.graph().uniqueName(N->name().str() + "." + Fused));
+      if (!New) {
+        llvm::consumeError(New.takeError());
+        return R.notifyMatchFailure(N, "the fused activation does not type-check");
+      }
+      std::string Name = Gate->hasOneUse() ? Gate->name().str() : N->name().str();
+      R.replaceNode(N, *New);
+      if (!Gate->hasUses())
+        R.eraseNode(Gate);
+      R.graph().rename(*New, Name);
+      return true;
+    }
+    return R.notifyMatchFailure(N, "it is not x * sigmoid(x) or x * hardsigmoid(x)");
+  }
+};
+
 class CanonicalizePass : public Pass {
 public:
   explicit CanonicalizePass(bool Training) : Training(Training) {}
@@ -170,6 +200,7 @@ public:
     Patterns.push_back(std::make_unique<SimplifyPermute>());
     Patterns.push_back(std::make_unique<DropNoopTranspose>());
     Patterns.push_back(std::make_unique<ClampToRelu>());
+    Patterns.push_back(std::make_unique<FuseGatedActivation>());
     GreedyOptions Opts;
     Opts.Explain = Ctx.Explain;
     auto Changed = applyPatternsGreedily(G, Patterns, Opts);
