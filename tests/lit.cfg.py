@@ -6,7 +6,7 @@ import lit.formats
 config.name = "qatc"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".qir"]
-config.excludes = ["support", "fixtures"]
+config.excludes = ["support", "fixtures", "goldens"]
 config.test_source_root = os.path.dirname(os.path.abspath(__file__))
 config.test_exec_root = os.environ.get("TEST_TMPDIR", "/tmp/qatc-lit")
 
