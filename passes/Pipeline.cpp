@@ -67,11 +67,12 @@ private:
       ++Pos;
       return llvm::Error::success();
     }
-    while (Pos < Text.size() && Text[Pos] != ',' && Text[Pos] != '}' && Text[Pos] != '{' &&
-           Text[Pos] != '"')
+    // Unquoted values stop at white space and at the pipeline's punctuation.
+    while (Pos < Text.size() && !llvm::isSpace(Text[Pos]) &&
+           !llvm::StringRef(",{}=\"").contains(Text[Pos]))
       Out.push_back(Text[Pos++]);
-    while (!Out.empty() && llvm::isSpace(Out.back()))
-      Out.pop_back();
+    if (Out.empty())
+      return fail("expected a value (write \"\" for an empty one)");
     return llvm::Error::success();
   }
 
@@ -139,7 +140,7 @@ std::string printPipeline(llvm::ArrayRef<PipelineElement> Pipeline) {
       First = false;
       S += KV.first + "=";
       bool Quote = KV.second.empty() ||
-                   KV.second.find_first_of(",{}=\" \t\\") != std::string::npos;
+                   KV.second.find_first_of(",{}=\" \t\r\n\v\f\\") != std::string::npos;
       if (!Quote) {
         S += KV.second;
         continue;

@@ -1,7 +1,7 @@
 //===- Pipeline.h - Textual pass pipelines ----------------------*- C++ -*-===//
 //
 // A pipeline is written `dce,canonicalize{training=true},cse`. Option values
-// containing `,`, `{`, `}`, `=`, `"` or spaces are double-quoted. Parsing and
+// containing `,`, `{`, `}`, `=`, `"` or white space are double-quoted. Parsing and
 // printing round-trip.
 //
 //===----------------------------------------------------------------------===//
