@@ -5,31 +5,61 @@
 
 namespace qatc {
 
-Builder::Builder(Graph &G) : G(G), InsertPt(G.nodes().end()) {}
+Builder::Builder(Graph &G) : G(G) {}
 
 Graph::NodeList::iterator Builder::insertPoint() const {
-  if (!AtEnd)
-    return InsertPt;
+  switch (Mode) {
+  case InsertMode::Before:
+    return Anchor->getIterator();
+  case InsertMode::After:
+    return std::next(Anchor->getIterator());
+  case InsertMode::AtEnd:
+    break;
+  }
   if (Node *Out = G.output())
     return Out->getIterator();
   return G.nodes().end();
 }
 
-Node *Builder::placeholder(llvm::StringRef Name, Type Ty) {
-  Node *N = G.createNode(NodeKind::Placeholder, nullptr, G.uniqueName(Name), {}, std::move(Ty),
-                         insertPoint());
+Node *Builder::inserted(Node *N) {
   N->setLoc(Loc);
+  // Consecutive insertions after a node keep their order.
+  if (Mode == InsertMode::After)
+    Anchor = N;
   notifyNodeCreated(N);
   return N;
+}
+
+void Builder::moveInsertionPointOffNode(Node *N) {
+  if (Anchor != N)
+    return;
+  if (Mode == InsertMode::Before) {
+    auto Next = std::next(N->getIterator());
+    if (Next == G.nodes().end())
+      setInsertionPointToEnd();
+    else
+      Anchor = &*Next;
+  } else if (N->getIterator() == G.nodes().begin()) {
+    auto Next = std::next(N->getIterator());
+    if (Next == G.nodes().end())
+      setInsertionPointToEnd();
+    else
+      setInsertionPointBefore(&*Next);
+  } else {
+    Anchor = &*std::prev(N->getIterator());
+  }
+}
+
+Node *Builder::placeholder(llvm::StringRef Name, Type Ty) {
+  return inserted(G.createNode(NodeKind::Placeholder, nullptr, G.uniqueName(Name), {},
+                              std::move(Ty), insertPoint()));
 }
 
 Node *Builder::getAttr(Parameter *P) {
   Node *N =
       G.createNode(NodeKind::GetAttr, nullptr, G.uniqueName(P->name()), {}, P->type(), insertPoint());
   N->setParam(P);
-  N->setLoc(Loc);
-  notifyNodeCreated(N);
-  return N;
+  return inserted(N);
 }
 
 llvm::Expected<Node *> Builder::call(llvm::StringRef OpName, llvm::ArrayRef<Node *> Operands,
@@ -64,17 +94,12 @@ Node *Builder::callWithType(const OpInfo *Op, llvm::ArrayRef<Node *> Operands,
   Node *N = G.createNode(NodeKind::Call, Op, G.uniqueName(Name.empty() ? Op->name() : Name),
                          Operands, std::move(Ty), insertPoint());
   N->setAttrs(std::move(Attrs));
-  N->setLoc(Loc);
-  notifyNodeCreated(N);
-  return N;
+  return inserted(N);
 }
 
 Node *Builder::output(llvm::ArrayRef<Node *> Results) {
   assert(!G.output() && "the graph already has an output node");
-  Node *N = G.createNode(NodeKind::Output, nullptr, "", Results, Type(), insertPoint());
-  N->setLoc(Loc);
-  notifyNodeCreated(N);
-  return N;
+  return inserted(G.createNode(NodeKind::Output, nullptr, "", Results, Type(), insertPoint()));
 }
 
 } // namespace qatc

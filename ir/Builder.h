@@ -20,12 +20,21 @@ public:
 
   Graph &graph() const { return G; }
 
-  /// New nodes go right before N.
-  void setInsertionPointBefore(Node *N) { InsertPt = N->getIterator(); AtEnd = false; }
-  /// New nodes go right after N.
-  void setInsertionPointAfter(Node *N) { InsertPt = std::next(N->getIterator()); AtEnd = false; }
+  /// New nodes go right before N (each after the previous one).
+  void setInsertionPointBefore(Node *N) {
+    Mode = InsertMode::Before;
+    Anchor = N;
+  }
+  /// New nodes go right after N (each after the previous one).
+  void setInsertionPointAfter(Node *N) {
+    Mode = InsertMode::After;
+    Anchor = N;
+  }
   /// New nodes go at the end (before the output node, if any).
-  void setInsertionPointToEnd() { AtEnd = true; }
+  void setInsertionPointToEnd() {
+    Mode = InsertMode::AtEnd;
+    Anchor = nullptr;
+  }
 
   /// Location given to every new node.
   void setLoc(Location L) { Loc = L; }
@@ -48,13 +57,18 @@ public:
 protected:
   /// Called for every node this builder creates.
   virtual void notifyNodeCreated(Node *N) {}
+  /// Keeps the insertion point valid when N, about to be erased, anchors it.
+  void moveInsertionPointOffNode(Node *N);
 
 private:
+  enum class InsertMode { AtEnd, Before, After };
   Graph::NodeList::iterator insertPoint() const;
+  /// Places N at the insertion point and reports it.
+  Node *inserted(Node *N);
 
   Graph &G;
-  Graph::NodeList::iterator InsertPt;
-  bool AtEnd = true;
+  InsertMode Mode = InsertMode::AtEnd;
+  Node *Anchor = nullptr;
   Location Loc;
 };
 

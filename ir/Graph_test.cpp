@@ -74,7 +74,10 @@ TEST_CASE("builder infers types, uniques names and honours the insertion point",
   CHECK(std::next(R3->getIterator())->isOutput());
   B.setInsertionPointAfter(X);
   Node *First = cantFail(B.call("tanh", {X}));
+  Node *Second = cantFail(B.call("tanh", {First}));
   CHECK(std::prev(First->getIterator()) == X->getIterator());
+  // Consecutive insertions after a node stay in creation order.
+  CHECK(std::prev(Second->getIterator()) == First->getIterator());
   CHECK(R1->type() == f32({1, 3, 8, 8}));
   CHECK(G.nodesWithOp("relu").size() == 2);
   CHECK(G.lookupNode("act_1") == R2);

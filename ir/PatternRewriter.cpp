@@ -135,7 +135,10 @@ void PatternRewriter::replaceNode(Node *Old, Node *New) {
 
 void PatternRewriter::notifyNodeCreated(Node *N) { Driver.notifyCreated(N); }
 
-void PatternRewriter::eraseNode(Node *N) { Driver.eraseDead(N); }
+void PatternRewriter::eraseNode(Node *N) {
+  moveInsertionPointOffNode(N);
+  Driver.eraseDead(N);
+}
 
 bool PatternRewriter::notifyMatchFailure(const Node *N, const llvm::Twine &Reason) {
   Driver.explainFailure(N, Reason);

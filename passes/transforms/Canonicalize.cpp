@@ -3,13 +3,14 @@
 // Local simplifications that leave the graph in the canonical form the
 // quantization passes expect: no identity or inference-time dropout, one
 // reshape where several were chained, no layout ops that do nothing, clamp
-// ranges that are relu or relu6 spelled as such, and SiLU/Hardswish fused
-// back from their exported decompositions.
+// ranges that are relu or relu6 spelled as such, SiLU/Hardswish fused back
+// from their exported decompositions, and chunk-like slices as one split.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/PatternRewriter.h"
 #include "passes/transforms/Transforms.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace qatc {
@@ -185,6 +186,76 @@ struct FuseGatedActivation : RewritePattern {
   }
 };
 
+/// Slices of one value along one dim that exactly tile it (ONNX's form of
+/// torch.chunk) -> one split and a getitem per slice, as TorchScript has it.
+struct SlicesToSplit : RewritePattern {
+  SlicesToSplit() : RewritePattern("slice", 1, "slices-to-split") {}
+
+  struct Piece {
+    Node *Slice;
+    int64_t Start, End;
+  };
+
+  bool matchAndRewrite(Node *N, PatternRewriter &R) const override {
+    Node *X = N->operand(0);
+    const Type &T = X->type();
+    if (!T.hasStaticShape())
+      return R.notifyMatchFailure(N, "its input shape is not static");
+    int64_t Rank = T.rank();
+    auto dimOf = [Rank](const Node *S) {
+      int64_t D = S->getInt("dim");
+      return D < 0 ? D + Rank : D;
+    };
+    int64_t Dim = dimOf(N), Size = T.dim(Dim);
+    auto clampIndex = [Size](int64_t I) {
+      if (I < 0)
+        I += Size;
+      return std::min(std::max<int64_t>(I, 0), Size);
+    };
+    std::vector<Piece> Pieces;
+    for (Node *U : X->users()) {
+      if (!U->isCallTo("slice") || dimOf(U) != Dim)
+        continue;
+      if (U->getInt("step") != 1)
+        return R.notifyMatchFailure(N, "a sibling slice has a step other than 1");
+      Pieces.push_back({U, clampIndex(U->getInt("start")), clampIndex(U->getInt("end"))});
+    }
+    std::sort(Pieces.begin(), Pieces.end(),
+              [](const Piece &A, const Piece &B) { return A.Start < B.Start; });
+    int64_t Next = 0;
+    for (const Piece &P : Pieces) {
+      if (P.Start != Next || P.End <= P.Start)
+        return R.notifyMatchFailure(N, "the slices of its input do not tile the dim exactly");
+      Next = P.End;
+    }
+    if (Pieces.size() < 2 || Next != Size)
+      return R.notifyMatchFailure(N, "the slices of its input do not cover the whole dim");
+    std::vector<int64_t> Sizes;
+    for (const Piece &P : Pieces)
+      Sizes.push_back(P.End - P.Start);
+    R.setInsertionPointAfter(X);
+    auto Split = R.call("split", {X},
+                        {{"dim", Dim}, {"split_sizes", Attribute(std::move(Sizes))}},
+                        Pieces.front().Slice->name().str() + ".split");
+    if (!Split) {
+      llvm::consumeError(Split.takeError());
+      return R.notifyMatchFailure(N, "the split does not type-check");
+    }
+    // The builder keeps inserting after the last node it created.
+    for (size_t I = 0; I < Pieces.size(); ++I) {
+      std::string Name = Pieces[I].Slice->name().str();
+      auto Item = R.call("getitem", {*Split}, {{"index", int64_t(I)}}, Name + ".item");
+      if (!Item) {
+        llvm::consumeError(Item.takeError());
+        return R.notifyMatchFailure(N, "a getitem does not type-check");
+      }
+      R.replaceNode(Pieces[I].Slice, *Item);
+      R.graph().rename(*Item, Name);
+    }
+    return true;
+  }
+};
+
 class CanonicalizePass : public Pass {
 public:
   explicit CanonicalizePass(bool Training) : Training(Training) {}
@@ -201,6 +272,7 @@ public:
     Patterns.push_back(std::make_unique<DropNoopTranspose>());
     Patterns.push_back(std::make_unique<ClampToRelu>());
     Patterns.push_back(std::make_unique<FuseGatedActivation>());
+    Patterns.push_back(std::make_unique<SlicesToSplit>());
     GreedyOptions Opts;
     Opts.Explain = Ctx.Explain;
     auto Changed = applyPatternsGreedily(G, Patterns, Opts);
