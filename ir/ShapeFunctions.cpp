@@ -337,6 +337,21 @@ llvm::Expected<Type> inferBatchNorm(const ShapeContext &C) {
   return In;
 }
 
+llvm::Expected<Type> inferBatchNormScale(const ShapeContext &C) {
+  for (unsigned I = 0; I < 2; ++I)
+    if (auto E = requireFloat(C, I))
+      return E;
+  if (C.getFloat("eps") <= 0)
+    return fail("'eps' must be positive");
+  const Type &W = C.operand(0), &V = C.operand(1);
+  for (const Type *T : {&W, &V})
+    if (T->hasRank() && T->rank() != 1)
+      return fail("'weight' and 'running_var' must have rank 1, not {0}", T->str());
+  if (W.hasRank() && V.hasRank() && W.dim(0) >= 0 && V.dim(0) >= 0 && W.dim(0) != V.dim(0))
+    return fail("'weight' {0} and 'running_var' {1} differ in size", W.str(), V.str());
+  return W.hasRank() ? W : V;
+}
+
 llvm::Expected<Type> inferBroadcast(const ShapeContext &C) {
   if (auto E = requireTensor(C, 0))
     return E;
@@ -741,6 +756,50 @@ static llvm::Error checkQParams(const ShapeContext &C) {
   return llvm::Error::success();
 }
 
+/// Checks a string attribute against its allowed spellings.
+static llvm::Error requireOneOf(const ShapeContext &C, llvm::StringRef Name,
+                                llvm::ArrayRef<llvm::StringRef> Allowed) {
+  const std::string &V = C.attr(Name)->getString();
+  if (llvm::is_contained(Allowed, V))
+    return llvm::Error::success();
+  std::string List;
+  for (llvm::StringRef A : Allowed)
+    List += (List.empty() ? "\"" : ", \"") + A.str() + "\"";
+  return fail("'{0}' must be one of {1}, not \"{2}\"", Name, List, V);
+}
+
+/// Checks the observer state operands of a prepared fake_quantize: two u8
+/// flags, then min_val and max_val shaped like scale (observing kinds only).
+static llvm::Error checkObserverState(const ShapeContext &C) {
+  bool Observing = C.attr("observer")->getString() != "fixed";
+  unsigned N = C.numOperands();
+  if (Observing && N != 7)
+    return fail("observer \"{0}\" needs its state operands observer_enabled, "
+                "fake_quant_enabled, min_val and max_val (7 operands, not {1})",
+                C.attr("observer")->getString(), N);
+  if (!Observing && N != 3 && N != 5)
+    return fail("a fixed fake quant takes 3 operands, or 5 with observer_enabled and "
+                "fake_quant_enabled, not {0}",
+                N);
+  for (unsigned I = 3; I < std::min(N, 5u); ++I) {
+    if (auto E = requireTensor(C, I))
+      return E;
+    const Type &F = C.operand(I);
+    if (F.dtype() != DType::U8 || (F.hasRank() && F.numElements().value_or(1) != 1))
+      return fail("'{0}' must be a u8 tensor of one element, not {1}",
+                  C.op().operands()[I].Name, F.str());
+  }
+  for (unsigned I = 5; I < N; ++I) {
+    if (auto E = requireTensor(C, I))
+      return E;
+    const Type &M = C.operand(I), &S = C.operand(1);
+    if (M.dtype() != DType::F32 || (M.hasRank() && S.hasRank() && !M.isCompatibleWith(S)))
+      return fail("'{0}' must have the type of 'scale' {1}, not {2}", C.op().operands()[I].Name,
+                  S.str(), M.str());
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<Type> inferFakeQuantize(const ShapeContext &C) {
   if (auto E = checkQParams(C))
     return E;
@@ -749,6 +808,26 @@ llvm::Expected<Type> inferFakeQuantize(const ShapeContext &C) {
   if (C.getInt("quant_min") >= C.getInt("quant_max"))
     return fail("'quant_min' {0} must be below 'quant_max' {1}", C.getInt("quant_min"),
                 C.getInt("quant_max"));
+  if (auto E = requireOneOf(C, "observer", {"moving_average_min_max", "min_max", "ema_min_max",
+                                            "fixed"}))
+    return E;
+  if (auto E = requireOneOf(C, "scheme", {"symmetric", "affine"}))
+    return E;
+  if (auto E = requireOneOf(C, "algorithm", {"vanilla", "learnable"}))
+    return E;
+  auto Spelled = [](double D) {
+    std::string S;
+    llvm::raw_string_ostream OS(S);
+    printFloat(OS, D);
+    return OS.str();
+  };
+  double Avg = C.getFloat("averaging_constant"), Ema = C.getFloat("ema_ratio");
+  if (!(Avg > 0 && Avg <= 1))
+    return fail("'averaging_constant' must be in (0, 1], not {0}", Spelled(Avg));
+  if (!(Ema >= 0 && Ema <= 1))
+    return fail("'ema_ratio' must be in [0, 1], not {0}", Spelled(Ema));
+  if (auto E = checkObserverState(C))
+    return E;
   return C.operand(0);
 }
 

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 namespace qatc {
 
@@ -233,10 +235,17 @@ struct SlicesToSplit : RewritePattern {
     std::vector<int64_t> Sizes;
     for (const Piece &P : Pieces)
       Sizes.push_back(P.End - P.Start);
+    // Slices named by module (`stage2.1.slice`, `stage2.1.slice_1`) become
+    // `stage2.1.split` and `stage2.1.getitem[_N]`, the names a TorchScript
+    // chunk in that module gets; other names are kept for the getitems.
+    llvm::StringRef First = Pieces.front().Slice->name();
+    std::optional<std::string> Module;
+    if (First.endswith(".slice"))
+      Module = First.drop_back(strlen(".slice")).str();
     R.setInsertionPointAfter(X);
     auto Split = R.call("split", {X},
                         {{"dim", Dim}, {"split_sizes", Attribute(std::move(Sizes))}},
-                        Pieces.front().Slice->name().str() + ".split");
+                        Module ? *Module + ".split" : First.str() + ".split");
     if (!Split) {
       llvm::consumeError(Split.takeError());
       return R.notifyMatchFailure(N, "the split does not type-check");
@@ -244,13 +253,16 @@ struct SlicesToSplit : RewritePattern {
     // The builder keeps inserting after the last node it created.
     for (size_t I = 0; I < Pieces.size(); ++I) {
       std::string Name = Pieces[I].Slice->name().str();
+      if (Module)
+        Name = *Module + ".getitem" + (I ? "_" + std::to_string(I) : std::string());
       auto Item = R.call("getitem", {*Split}, {{"index", int64_t(I)}}, Name + ".item");
       if (!Item) {
         llvm::consumeError(Item.takeError());
         return R.notifyMatchFailure(N, "a getitem does not type-check");
       }
       R.replaceNode(Pieces[I].Slice, *Item);
-      R.graph().rename(*Item, Name);
+      if (!R.graph().lookupNode(Name))
+        R.graph().rename(*Item, Name);
     }
     return true;
   }

@@ -37,11 +37,15 @@ void printJson(const llvm::json::Value &V);
 
 /// Subcommand entry points, each run after command-line parsing when its
 /// subcommand was chosen.
+int runImportCommand();
 int runOptCommand();
+int runPrepareCommand();
 int runStatsCommand();
 
 /// The subcommands, for dispatch in main.
+llvm::cl::SubCommand &importSubCommand();
 llvm::cl::SubCommand &optSubCommand();
+llvm::cl::SubCommand &prepareSubCommand();
 llvm::cl::SubCommand &statsSubCommand();
 
 } // namespace qatc

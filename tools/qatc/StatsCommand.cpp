@@ -1,6 +1,8 @@
 //===- StatsCommand.cpp - `qatc stats`: graph statistics as JSON ----------===//
 #include "tools/qatc/CommandSupport.h"
 
+#include "passes/quant/PreparedGraph.h"
+
 #include "llvm/ADT/StringMap.h"
 
 #include <map>
@@ -35,13 +37,17 @@ int runStatsCommand() {
   for (const auto &KV : Ops)
     OpCounts[KV.first] = KV.second;
   int64_t NumParams = (*G)->params().size();
-  printJson(llvm::json::Object{{"graph", (*G)->name()},
-                               {"nodes", int64_t((*G)->numNodes())},
-                               {"inputs", Placeholders},
-                               {"outputs", Outputs},
-                               {"ops", std::move(OpCounts)},
-                               {"parameters", NumParams},
-                               {"parameter_bytes", int64_t((*G)->parameterBytes())}});
+  llvm::json::Object Stats{{"graph", (*G)->name()},
+                           {"nodes", int64_t((*G)->numNodes())},
+                           {"inputs", Placeholders},
+                           {"outputs", Outputs},
+                           {"ops", std::move(OpCounts)},
+                           {"parameters", NumParams},
+                           {"parameter_bytes", int64_t((*G)->parameterBytes())}};
+  // Prepared graphs: how many fake quants, sharing which observer states.
+  if (Ops.count("fake_quantize"))
+    Stats["fake_quant"] = fakeQuantCensusJson(countFakeQuants(**G));
+  printJson(std::move(Stats));
   return ExitSuccess;
 }
 

@@ -20,12 +20,14 @@ constexpr const char *kVersion = "0.1.0";
 
 constexpr const char *kOverview =
     "qatc: quantization-aware training compiler for Core ML\n\n"
+    "  qatc import MODEL -o OUT [--input-shape ..] import an ONNX or TorchScript model\n"
     "  qatc opt IN [--passes=PIPELINE] [-o OUT]   run graph passes over a .qir/.qirb graph\n"
+    "  qatc prepare IN [--config CFG] [-o OUT]    insert fake quants for quantization-aware training\n"
     "  qatc stats IN [--json]                     print graph statistics as JSON\n\n"
     "Run 'qatc <command> --help' for the options of one command.\n";
 
 bool isKnownCommand(llvm::StringRef Name) {
-  return llvm::StringSwitch<bool>(Name).Cases("opt", "stats", true).Default(false);
+  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", true).Default(false);
 }
 
 } // namespace
@@ -36,7 +38,9 @@ int main(int argc, char **argv) {
       [](llvm::raw_ostream &OS) { OS << "qatc version " << kVersion << "\n"; });
   llvm::cl::HideUnrelatedOptions(qatc::qatcCategory());
   // Make sure every subcommand's options are registered before parsing.
+  llvm::cl::SubCommand &Import = qatc::importSubCommand();
   llvm::cl::SubCommand &Opt = qatc::optSubCommand();
+  llvm::cl::SubCommand &Prepare = qatc::prepareSubCommand();
   llvm::cl::SubCommand &Stats = qatc::statsSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
@@ -57,8 +61,12 @@ int main(int argc, char **argv) {
       Sentence[0] = llvm::toLower(Sentence[0]);
     return qatc::reportError(Sentence + "; run 'qatc --help' for usage", qatc::ExitBadInput);
   }
+  if (Import)
+    return qatc::runImportCommand();
   if (Opt)
     return qatc::runOptCommand();
+  if (Prepare)
+    return qatc::runPrepareCommand();
   if (Stats)
     return qatc::runStatsCommand();
   llvm::cl::PrintHelpMessage();

@@ -1,0 +1,265 @@
+//===- Prepare.cpp - Preparing a float graph for quantization-aware training ===//
+#include "passes/quant/Prepare.h"
+
+#include "ir/Builder.h"
+#include "passes/quant/ConvBatchNormTraining.h"
+#include "passes/quant/FusionMatcher.h"
+#include "passes/quant/PlacementPlan.h"
+#include "passes/quant/PrepareExplain.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <tuple>
+
+namespace qatc {
+
+namespace {
+
+llvm::Error prepareError(const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message.str());
+}
+
+/// G must be a float graph without QAT state.
+llvm::Error checkUnprepared(const Graph &G) {
+  for (const Node &N : G.nodes())
+    if (N.isCall() && N.op()->quantRole() == QuantRole::Quantization)
+      return prepareError("graph '" + G.name() + "': node '" + N.name() + "' is a " +
+                         N.opName() +
+                         "; prepare takes a float graph, so run it once, before finalize");
+  for (llvm::StringRef Name :
+       {qat_params::Step, qat_params::Milestones, qat_params::BatchNormFrozen})
+    if (G.lookupParameter(Name))
+      return prepareError("graph '" + G.name() + "': parameter '" + Name +
+                          "' already exists; the graph has been prepared already");
+  return llvm::Error::success();
+}
+
+/// Little-endian bytes of N copies of V.
+template <typename T> std::vector<uint8_t> filled(int64_t N, T V) {
+  std::vector<uint8_t> Bytes(N * sizeof(T));
+  for (int64_t I = 0; I < N; ++I)
+    std::memcpy(Bytes.data() + I * sizeof(T), &V, sizeof(T));
+  return Bytes;
+}
+
+/// Sets an attribute unless it equals the op's default (canonical form).
+void setAttrUnlessDefault(Node *N, llvm::StringRef Name, Attribute V) {
+  const AttrSpec *S = N->op()->attrSpec(Name);
+  if (S && S->Default && *S->Default == V)
+    return;
+  N->setAttr(Name, std::move(V));
+}
+
+/// Inserts the fake quants of a plan and the parameters behind them.
+class Materializer {
+public:
+  Materializer(Graph &G, const PatternMatches &Matches, PlacementPlan &Plan,
+               const EffectiveGlobalConfig &Global)
+      : G(G), B(G), Matches(Matches), Plan(Plan), Global(Global),
+        FakeQuantOp(OpRegistry::get().lookup("fake_quantize")) {}
+
+  llvm::Expected<MaterializedPlan> run(size_t &Folded) {
+    Flag = Global.Config.StepMilestones ? 0 : 1;
+    if (auto E = foldBatchNorms(Folded))
+      return E;
+    createFakeQuants();
+    if (auto E = createSites())
+      return E;
+    addModelState();
+    return std::move(Done);
+  }
+
+private:
+  /// Rewrites every quantized conv + batch norm pair into the training form;
+  /// the weight fake quant then reads the scaled weight.
+  llvm::Error foldBatchNorms(size_t &Folded) {
+    for (unsigned P = 0; P < Matches.Patterns.size(); ++P) {
+      const PatternMatch &M = Matches.Patterns[P];
+      PatternDecision &D = Plan.Patterns[P];
+      if (!D.ExpandBatchNorm)
+        continue;
+      auto Scaled = expandConvBatchNorm(G, M.root(), M.Root->WeightAxis, M.BatchNorm);
+      if (!Scaled)
+        return Scaled.takeError();
+      if (D.WeightSlot >= 0)
+        Plan.Slots[D.WeightSlot].Value = *Scaled;
+      ++Folded;
+    }
+    return llvm::Error::success();
+  }
+
+  /// One fake_quantize per live slot, right after the tensor it quantizes;
+  /// operands other than the input come with the site parameters.
+  void createFakeQuants() {
+    Done.SlotNodes.assign(Plan.Slots.size(), nullptr);
+    for (unsigned S = 0; S < Plan.Slots.size(); ++S) {
+      FakeQuantSlot &Slot = Plan.Slots[S];
+      if (Slot.Removed)
+        continue;
+      B.setInsertionPointAfter(Slot.Value);
+      B.setLoc(Slot.Value->loc());
+      Node *FQ = B.callWithType(FakeQuantOp, {}, {}, Slot.Value->type(),
+                                (Slot.Value->name() + ".fq").str());
+      if (Slot.Role == SlotRole::Output)
+        Slot.Value->replaceAllUsesWith(FQ);
+      else
+        for (auto &[User, Operand] : Slot.Uses)
+          User->setOperand(Operand, FQ);
+      Done.SlotNodes[S] = FQ;
+    }
+  }
+
+  /// A parameter prefix free for every state suffix, derived from Base.
+  std::string freeSiteName(llvm::StringRef Base) {
+    auto IsFree = [&](llvm::StringRef Name) {
+      for (llvm::StringRef Suffix :
+           {qat_params::Scale, qat_params::ZeroPoint, qat_params::ObserverEnabled,
+            qat_params::FakeQuantEnabled, qat_params::MinVal, qat_params::MaxVal})
+        if (G.lookupParameter((Name + Suffix).str()))
+          return false;
+      return true;
+    };
+    std::string Name = Base.str();
+    for (unsigned I = 1; !IsFree(Name); ++I)
+      Name = (Base + "_" + llvm::Twine(I)).str();
+    return Name;
+  }
+
+  Node *addState(llvm::StringRef Site, llvm::StringRef Suffix, DType T, int64_t N,
+                 std::vector<uint8_t> Bytes) {
+    Parameter *P = G.addParameter((Site + Suffix).str(), Type::tensor(T, {N}));
+    P->setData(std::move(Bytes));
+    return B.getAttr(P);
+  }
+
+  /// Creates each site's parameters right before its first fake quant, then
+  /// gives every fake quant of the site its operands and attributes.
+  llvm::Error createSites() {
+    G.ensureOrdered();
+    std::vector<Node *> First(Plan.Sites.size(), nullptr);
+    for (unsigned I = 0; I < Plan.Sites.size(); ++I)
+      for (unsigned S : Plan.Sites[I].Slots)
+        if (!First[I] || Done.SlotNodes[S]->order() < First[I]->order())
+          First[I] = Done.SlotNodes[S];
+    Done.SiteNames.resize(Plan.Sites.size());
+    for (unsigned I = 0; I < Plan.Sites.size(); ++I)
+      if (auto E = createSite(Plan.Sites[I], First[I], Done.SiteNames[I]))
+        return E;
+    return llvm::Error::success();
+  }
+
+  llvm::Error createSite(const SiteDecision &Site, Node *First, std::string &Name) {
+    const ModuleQuantizationConfig &C = *Site.Config;
+    const FakeQuantSlot &Lead = Plan.Slots[Site.Slots.front()];
+    Name = freeSiteName(First->name());
+    int64_t Channels = 1;
+    std::optional<int64_t> Axis;
+    if (Site.Weight && C.WeightPerChannel) {
+      Axis = Matches.Patterns[Lead.Pattern].Root->WeightAxis;
+      const Type &T = Lead.Value->type();
+      Channels = T.hasRank() && *Axis < int64_t(T.rank()) ? T.dim(*Axis) : kDynamicDim;
+      if (Channels < 0)
+        return prepareError("node '" + Matches.Patterns[Lead.Pattern].root()->name() +
+                            "': its weight " + T.str() + " has no static size on axis " +
+                            llvm::Twine(*Axis) +
+                            ", which per-channel fake quant needs; set weight_per_channel: false");
+    }
+    bool Learnable = C.Algo == Algorithm::Learnable && !Site.Fixed;
+    float Scale = Site.Fixed ? float(Site.Fixed->FixedScale) : 1.0f;
+    int32_t ZeroPoint = Site.Fixed ? int32_t(Site.Fixed->FixedZeroPoint) : 0;
+
+    B.setInsertionPointBefore(First);
+    B.setLoc(First->loc());
+    llvm::SmallVector<Node *, 7> State;
+    State.push_back(addState(Name, qat_params::Scale, DType::F32, Channels, filled(Channels, Scale)));
+    State.push_back(Learnable ? addState(Name, qat_params::ZeroPoint, DType::F32, Channels,
+                                         filled(Channels, float(ZeroPoint)))
+                              : addState(Name, qat_params::ZeroPoint, DType::I32, Channels,
+                                         filled(Channels, ZeroPoint)));
+    State.push_back(addState(Name, qat_params::ObserverEnabled, DType::U8, 1, filled(1, Flag)));
+    State.push_back(addState(Name, qat_params::FakeQuantEnabled, DType::U8, 1, filled(1, Flag)));
+    if (!Site.Fixed) {
+      State.push_back(addState(Name, qat_params::MinVal, DType::F32, Channels,
+                               filled(Channels, std::numeric_limits<float>::infinity())));
+      State.push_back(addState(Name, qat_params::MaxVal, DType::F32, Channels,
+                               filled(Channels, -std::numeric_limits<float>::infinity())));
+    }
+
+    ObserverKind Observer = Site.Weight ? C.WeightObserver : C.ActivationObserver;
+    int64_t QuantMin = 0, QuantMax = 255;
+    if (Site.Weight)
+      std::tie(QuantMin, QuantMax) = *C.weightQuantRange();
+    for (unsigned S : Site.Slots) {
+      Node *FQ = Done.SlotNodes[S];
+      llvm::SmallVector<Node *, 7> Operands = {Plan.Slots[S].Value};
+      Operands.append(State.begin(), State.end());
+      FQ->setOperands(Operands);
+      if (!Site.Fixed) {
+        FQ->setAttr("observer", std::string(spell(Observer)));
+        setAttrUnlessDefault(FQ, "algorithm", std::string(spell(C.Algo)));
+      }
+      setAttrUnlessDefault(FQ, "scheme", std::string(spell(Site.Scheme)));
+      setAttrUnlessDefault(FQ, "quant_min", QuantMin);
+      setAttrUnlessDefault(FQ, "quant_max", QuantMax);
+      if (Axis)
+        FQ->setAttr("axis", *Axis);
+    }
+    return llvm::Error::success();
+  }
+
+  /// The step counter, the milestones and the batch-norm freeze flag.
+  void addModelState() {
+    Parameter *Step = G.addParameter(qat_params::Step, Type::tensor(DType::I64, {1}));
+    Step->setData(filled<int64_t>(1, 0));
+    Parameter *Frozen = G.addParameter(qat_params::BatchNormFrozen, Type::tensor(DType::U8, {1}));
+    Frozen->setData(filled<uint8_t>(1, 0));
+    if (const auto &M = Global.Config.StepMilestones) {
+      Parameter *P = G.addParameter(qat_params::Milestones, Type::tensor(DType::I64, {4}));
+      std::vector<uint8_t> Bytes(4 * sizeof(int64_t));
+      std::memcpy(Bytes.data(), M->data(), Bytes.size());
+      P->setData(std::move(Bytes));
+    }
+  }
+
+  Graph &G;
+  Builder B;
+  const PatternMatches &Matches;
+  PlacementPlan &Plan;
+  const EffectiveGlobalConfig &Global;
+  const OpInfo *FakeQuantOp;
+  /// Initial observer and fake-quant flags: off when milestones schedule them.
+  uint8_t Flag = 1;
+  MaterializedPlan Done;
+};
+
+} // namespace
+
+llvm::Expected<PrepareSummary> prepareForQAT(Graph &G, const ConfigResolver &Resolver,
+                                             const PrepareOptions &Opts) {
+  if (auto E = checkUnprepared(G))
+    return E;
+  std::vector<const Node *> Original;
+  if (Opts.Explain)
+    for (const Node &N : G.nodes())
+      if (N.isCall() || N.isPlaceholder())
+        Original.push_back(&N);
+
+  PatternMatches Matches = matchPatterns(G);
+  PlacementPlan Plan = PlacementPlan::build(G, Matches, Resolver);
+  PrepareSummary Summary;
+  Summary.Patterns = Matches.Patterns.size();
+  for (const PatternDecision &D : Plan.Patterns)
+    Summary.QuantizedPatterns += D.Resolved.isQuantized();
+  auto Done = Materializer(G, Matches, Plan, Resolver.effectiveGlobal()).run(Summary.BatchNormsFolded);
+  if (!Done)
+    return Done.takeError();
+  if (Opts.Explain)
+    explainPrepare(*Opts.Explain, Original, Matches, Plan, *Done);
+  Summary.FakeQuants = countFakeQuants(G);
+  return Summary;
+}
+
+} // namespace qatc

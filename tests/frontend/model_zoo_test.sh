@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Imports the eight torchvision classifiers of the coverage list plus the seed
+# and digits models from all three exports (.onnx with batch norm folded,
+# .bn.onnx with it kept, traced .pt), prints node counts, and checks that the
+# .bn.onnx and .pt exports of each model give the same graph.
+set -uo pipefail
+root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
+source "$root/tests/support/shtest.sh"
+qatc="$root/tools/qatc"
+work="${TEST_TMPDIR}"
+models="seed digits resnet18 resnet50 mobilenet_v2 mobilenet_v3_large shufflenet_v2_x1_0 squeezenet1_1 efficientnet_b0 vgg11_bn"
+
+input_shape() {
+  case $1 in
+    seed) echo "input=1x1x20x20" ;;
+    digits) echo "x=1x1x8x8" ;;
+    *) echo "x=1x3x224x224" ;;
+  esac
+}
+
+imported() {
+  local model=$1 format=$2
+  "$qatc" import "$work/$model.$format" -o "$work/$model.$format.qirb" \
+    --input-shape "$(input_shape "$model")" --json > "$work/$model.$format.json" &&
+    "$qatc" opt "$work/$model.$format.qirb" --elide-params --no-locations > "$work/$model.$format.qir"
+}
+
+nodes_of() {
+  sed -n 's/.*"nodes":\([0-9]*\).*/\1/p' "$work/$1.json" 2>/dev/null
+}
+
+printf '%-20s %8s %8s %8s\n' model onnx bn.onnx pt > "$work/table.txt"
+for model in $models; do
+  # Export one model at a time and delete it after, to bound disk use.
+  /usr/bin/python3 "$root/tools/fixtures/export_models.py" --out "$work" --models "$model" \
+    > "$work/export.log" 2>&1 || { cat "$work/export.log"; exit 1; }
+  for format in onnx bn.onnx pt; do
+    check "import $model.$format" imported "$model" "$format"
+  done
+  check "same graph from $model.bn.onnx and $model.pt" diff -u "$work/$model.bn.onnx.qir" "$work/$model.pt.qir"
+  printf '%-20s %8s %8s %8s\n' "$model" "$(nodes_of "$model.onnx")" "$(nodes_of "$model.bn.onnx")" \
+    "$(nodes_of "$model.pt")" >> "$work/table.txt"
+  rm -f "$work/$model".{onnx,bn.onnx,pt} "$work/$model".*.qirb
+done
+echo "nodes per imported graph:"
+cat "$work/table.txt"
+finish

@@ -1,0 +1,243 @@
+//===- PrepareBenchmark.cpp - prepare timings against PyTorch's prepare_qat_fx ===//
+//
+// Prints how long prepareForQAT takes on synthetic residual graphs of about
+// 10k, 100k and 1M nodes (with the growth factor from each size to the next:
+// linear growth is about 10x) and on imported models given with
+// --model NAME=FILE, and times PyTorch's prepare_qat_fx on the same
+// torchvision models in the same run (Debian's python3-torch; coremltools is
+// not installed, so torch's own QAT flow with the default fbgemm QAT qconfig
+// mapping stands in for LinearQuantizer.prepare, which wraps it). Figures,
+// not a timed test: bazel run //tools:prepare_benchmark -- --model
+// resnet50=/tmp/resnet50.qirb --model mobilenet_v2=/tmp/mobilenet_v2.qirb
+//
+//===----------------------------------------------------------------------===//
+#include "ir/Builder.h"
+#include "ir/GraphFile.h"
+#include "ir/Verifier.h"
+#include "passes/quant/Prepare.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace qatc;
+
+namespace cl = llvm::cl;
+
+static cl::list<std::string> Models("model", cl::desc("An imported model to time, NAME=FILE"),
+                                    cl::value_desc("name=file"));
+static cl::opt<unsigned> Runs("runs", cl::desc("Runs per graph below 1M nodes (median is shown)"),
+                              cl::init(7));
+static cl::opt<bool> NoPyTorch("no-pytorch", cl::desc("Do not time PyTorch's prepare_qat_fx"));
+static cl::opt<std::string> Python("python", cl::desc("The Python with torch and torchvision"),
+                                   cl::init("/usr/bin/python3"));
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// A ResNet-like chain of basic blocks: conv-bn-relu, conv-bn, residual add,
+/// relu, with a shared-qparams pool every fourth block (about 17 nodes per
+/// block). Parameters are elided; prepare never reads their data.
+std::unique_ptr<Graph> syntheticGraph(size_t Nodes) {
+  auto G = std::make_unique<Graph>("synthetic");
+  Builder B(*G);
+  const int64_t C = 8;
+  Type Act = Type::tensor(DType::F32, {1, C, 4, 4});
+  Node *X = B.placeholder("input", Act);
+  auto Param = [&](const std::string &Name, llvm::ArrayRef<int64_t> Dims) {
+    return B.getAttr(G->addParameter(Name, Type::tensor(DType::F32, Dims)));
+  };
+  auto ConvBn = [&](const std::string &Prefix, Node *In) {
+    Node *W = Param(Prefix + ".conv.weight", {C, C, 1, 1});
+    Node *Conv = llvm::cantFail(B.call("conv2d", {In, W}, {}, Prefix + ".conv"));
+    llvm::SmallVector<Node *, 5> Ops = {Conv};
+    for (const char *P : {"weight", "bias", "running_mean", "running_var"})
+      Ops.push_back(Param(Prefix + ".bn." + P, {C}));
+    return llvm::cantFail(B.call("batch_norm", Ops, {}, Prefix + ".bn"));
+  };
+  // Graph::numNodes() walks the list, so count blocks instead.
+  const size_t NodesPerBlock = 17;
+  for (size_t Block = 0; Block * NodesPerBlock < Nodes; ++Block) {
+    std::string P = "layer" + std::to_string(Block);
+    Node *A = llvm::cantFail(B.call("relu", {ConvBn(P + ".a", X)}, {}, P + ".relu"));
+    Node *Sum = llvm::cantFail(B.call("add", {ConvBn(P + ".b", A), X}, {}, P + ".add"));
+    X = llvm::cantFail(B.call("relu", {Sum}, {}, P + ".relu_1"));
+    if (Block % 4 == 3)
+      X = llvm::cantFail(B.call("max_pool2d", {X}, {{"kernel_size", std::vector<int64_t>{1, 1}}},
+                                P + ".pool"));
+  }
+  B.output({X});
+  return G;
+}
+
+struct Timing {
+  size_t NodesBefore = 0, NodesAfter = 0;
+  int64_t FakeQuants = 0;
+  double Ms = 0;
+};
+
+/// Median time of prepareForQAT over fresh clones of G.
+Timing timePrepare(const Graph &G, const ConfigResolver &R, unsigned N) {
+  std::vector<double> Ms;
+  Timing T;
+  T.NodesBefore = G.numNodes();
+  for (unsigned I = 0; I < N; ++I) {
+    auto Copy = G.clone();
+    auto Start = Clock::now();
+    auto S = prepareForQAT(*Copy, R);
+    Ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - Start).count());
+    if (!S) {
+      llvm::errs() << "prepare failed: " << llvm::toString(S.takeError()) << "\n";
+      std::exit(1);
+    }
+    T.NodesAfter = Copy->numNodes();
+    T.FakeQuants = S->FakeQuants.total();
+  }
+  std::sort(Ms.begin(), Ms.end());
+  T.Ms = Ms[Ms.size() / 2];
+  return T;
+}
+
+void printRow(llvm::StringRef Name, const Timing &T, double Growth) {
+  llvm::outs() << llvm::format("%-22s %9zu %9zu %8lld %11.3f %8.1f", Name.str().c_str(),
+                               T.NodesBefore, T.NodesAfter, (long long)T.FakeQuants, T.Ms,
+                               T.Ms * 1e6 / T.NodesBefore);
+  if (Growth > 0)
+    llvm::outs() << llvm::format("   x%.1f", Growth);
+  llvm::outs() << "\n";
+}
+
+/// The Python that times prepare_qat_fx; prints one JSON object per model.
+const char *PyTorchScript = R"PY(
+import copy, json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import torch, torchvision
+from torch.ao.quantization import get_default_qat_qconfig_mapping
+from torch.ao.quantization.quantize_fx import prepare_qat_fx
+runs = int(sys.argv[1])
+for name in sys.argv[2:]:
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)(weights=None).train()
+    example = (torch.randn(1, 3, 224, 224),)
+    mapping = get_default_qat_qconfig_mapping("fbgemm")
+    times = []
+    for _ in range(runs):
+        fresh = copy.deepcopy(model)
+        start = time.perf_counter()
+        prepare_qat_fx(fresh, mapping, example)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    print(json.dumps({"model": name, "ms": times[len(times) // 2], "torch": torch.__version__}))
+    sys.stdout.flush()
+)PY";
+
+/// Runs PyTorchScript for Names; returns model -> median ms (empty on failure).
+std::map<std::string, double> timePyTorch(const std::vector<std::string> &Names,
+                                          std::string &Version) {
+  std::map<std::string, double> Result;
+  llvm::SmallString<128> ScriptPath, OutPath;
+  if (llvm::sys::fs::createTemporaryFile("prepare_bench", "py", ScriptPath) ||
+      llvm::sys::fs::createTemporaryFile("prepare_bench", "json", OutPath))
+    return Result;
+  {
+    std::error_code EC;
+    llvm::raw_fd_ostream OS(ScriptPath, EC);
+    OS << PyTorchScript;
+  }
+  std::vector<std::string> Args = {Python, std::string(ScriptPath), std::to_string(Runs.getValue())};
+  Args.insert(Args.end(), Names.begin(), Names.end());
+  std::vector<llvm::StringRef> ArgRefs(Args.begin(), Args.end());
+  std::optional<llvm::StringRef> Redirects[] = {std::nullopt, llvm::StringRef(OutPath),
+                                                std::nullopt};
+  int Status = llvm::sys::ExecuteAndWait(Python, ArgRefs, std::nullopt, Redirects);
+  auto Buffer = llvm::MemoryBuffer::getFile(OutPath);
+  llvm::sys::fs::remove(ScriptPath);
+  llvm::sys::fs::remove(OutPath);
+  if (Status != 0 || !Buffer)
+    return Result;
+  llvm::SmallVector<llvm::StringRef, 4> Lines;
+  (*Buffer)->getBuffer().split(Lines, '\n', -1, false);
+  for (llvm::StringRef Line : Lines) {
+    auto V = llvm::json::parse(Line);
+    if (!V) {
+      llvm::consumeError(V.takeError());
+      continue;
+    }
+    const llvm::json::Object *O = V->getAsObject();
+    if (auto Model = O->getString("model"))
+      if (auto Ms = O->getNumber("ms"))
+        Result[Model->str()] = *Ms;
+    if (auto T = O->getString("torch"))
+      Version = T->str();
+  }
+  return Result;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::ParseCommandLineOptions(argc, argv, "prepare benchmark\n");
+  ConfigResolver Resolver = llvm::cantFail(ConfigResolver::create(defaultLinearQuantizerConfig()));
+
+  llvm::outs() << "prepareForQAT, coremltools' default config; median of " << Runs
+               << " runs (1 run at 1M nodes), each on a fresh clone\n";
+  llvm::outs() << "graph                      nodes     after       fq  prepare ms  ns/node   growth\n";
+  double Previous = 0;
+  for (size_t N : {10'000, 100'000, 1'000'000}) {
+    auto G = syntheticGraph(N);
+    Timing T = timePrepare(*G, Resolver, N >= 1'000'000 ? 1 : Runs.getValue());
+    printRow("synthetic-" + std::to_string(N / 1000) + "k", T, Previous > 0 ? T.Ms / Previous : 0);
+    Previous = T.Ms;
+  }
+
+  std::vector<std::string> Names;
+  std::map<std::string, double> Ours;
+  for (const std::string &Spec : Models) {
+    auto [Name, Path] = llvm::StringRef(Spec).split('=');
+    auto G = readGraphFile(Path);
+    if (!G) {
+      llvm::errs() << "cannot load " << Path << ": " << llvm::toString(G.takeError()) << "\n";
+      return 1;
+    }
+    if (llvm::Error E = verify(**G)) {
+      llvm::errs() << Path << ": " << llvm::toString(std::move(E)) << "\n";
+      return 1;
+    }
+    Timing T = timePrepare(**G, Resolver, Runs);
+    printRow(Name, T, 0);
+    Names.push_back(Name.str());
+    Ours[Name.str()] = T.Ms;
+  }
+  if (Names.empty() || NoPyTorch)
+    return 0;
+
+  std::string Version = "?";
+  std::map<std::string, double> Torch = timePyTorch(Names, Version);
+  if (Torch.empty()) {
+    llvm::outs() << "\nPyTorch timing failed (is " << Python << " with torch and torchvision "
+                 << "installed?)\n";
+    return 0;
+  }
+  llvm::outs() << "\nPyTorch " << Version << " prepare_qat_fx (default fbgemm QAT qconfig "
+               << "mapping; coremltools is not installed), same machine, same run:\n";
+  for (const std::string &Name : Names) {
+    auto It = Torch.find(Name);
+    if (It == Torch.end())
+      continue;
+    llvm::outs() << llvm::format("%-22s %10.1f ms   qatc %.3f ms   %.0fx faster\n", Name.c_str(),
+                                 It->second, Ours[Name], It->second / Ours[Name]);
+  }
+  return 0;
+}
