@@ -55,12 +55,17 @@ Node *Graph::createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef NodeNam
 }
 
 void Graph::ensureOrdered() const {
-  if (OrdersValid)
+  if (!OrdersValid)
+    ensureDenseOrder();
+}
+
+void Graph::ensureDenseOrder() const {
+  if (OrdersValid && OrdersDense)
     return;
   uint32_t I = 0;
   for (const Node &N : Nodes)
     N.Order = I++;
-  OrdersValid = true;
+  OrdersValid = OrdersDense = true;
 }
 
 void Graph::erase(Node *N) {
@@ -71,6 +76,8 @@ void Graph::erase(Node *N) {
   if (N == OutputNode)
     OutputNode = findOutput();
   N->NameEntry = nullptr;
+  if (&Nodes.back() != N)
+    OrdersDense = false;
   Nodes.erase(N);
 }
 

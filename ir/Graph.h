@@ -55,6 +55,9 @@ public:
   /// Makes Node::order() valid. Appending keeps orders valid; inserting
   /// elsewhere invalidates them until the next call, which renumbers.
   void ensureOrdered() const;
+  /// Makes Node::order() the node's position (0, 1, ...); erasing leaves
+  /// gaps in valid orders, so this renumbers after erasures.
+  void ensureDenseOrder() const;
   /// Unlinks and deletes a node; it must have no uses left.
   void erase(Node *N);
 
@@ -91,6 +94,8 @@ private:
   Node *OutputNode = nullptr;
   /// True while node orders grow strictly along the list.
   mutable bool OrdersValid = true;
+  /// True while valid orders are also positions (no node erased since).
+  mutable bool OrdersDense = true;
   NodeList Nodes;
   ParamList Params;
   llvm::StringMap<Node *> NodeNames;

@@ -134,7 +134,8 @@ llvm::Error writeBinaryGraph(const Graph &G, llvm::raw_ostream &OS) {
       }
     }
 
-    G.ensureOrdered();
+    // Operands are written as positions in the node list.
+    G.ensureDenseOrder();
     qir::NodeProto NP;
     for (const Node &N : G.nodes()) {
       NP.Clear();

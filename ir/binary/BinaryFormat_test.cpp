@@ -1,5 +1,6 @@
 //===- BinaryFormat_test.cpp - .qirb round trips and corrupt input --------===//
 #include "ir/Builder.h"
+#include "ir/Verifier.h"
 #include "ir/binary/BinaryFormat.h"
 #include "ir/text/Printer.h"
 
@@ -49,6 +50,28 @@ TEST_CASE("binary round trip preserves structure and parameter bits", "[binary]"
   CHECK((*G2)->lookupParameter("e")->isElided());
   CHECK((*G2)->lookupNode("fc")->loc() == G->lookupNode("fc")->loc());
   CHECK(writeToString(**G2) == Bytes);
+}
+
+TEST_CASE("binary round trip after erasing and inserting nodes", "[binary]") {
+  auto G = sampleGraph();
+  Builder B(*G);
+  Node *X = G->lookupNode("x");
+  Node *Fc = G->lookupNode("fc");
+  Fc->removeAttr("note");
+  // Erase a node in the middle (leaves a gap in the node orders) and insert
+  // one before the output (invalidates them).
+  B.setInsertionPointAfter(X);
+  Node *Dead = cantFail(B.call("relu", {X}, {}, "dead"));
+  REQUIRE_OK(verify(*G));
+  G->erase(Dead);
+  B.setInsertionPointBefore(G->output());
+  Node *R = cantFail(B.call("relu", {Fc}, {}, "late"));
+  G->output()->setOperand(0, R);
+  REQUIRE_OK(verify(*G));
+  auto G2 = readBinaryGraph(writeToString(*G), "t.qirb");
+  REQUIRE_OK(G2);
+  REQUIRE_OK(verify(**G2));
+  CHECK(printGraphToString(**G2) == printGraphToString(*G));
 }
 
 TEST_CASE("binary reader rejects foreign, truncated and corrupt data", "[binary]") {
