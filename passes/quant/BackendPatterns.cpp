@@ -32,27 +32,27 @@ std::vector<BackendOp> buildTable() {
     Rows.back().Kind = K;
     return Rows.back();
   };
-#define WEIGHTED(OP, AXIS, BN, ACT_AFTER_BN)                                                  \
-  {                                                                                         \
-    BackendOp &R = Add(OP, PatternKind::Weighted);                                          \
-    R.WeightAxis = AXIS;                                                                    \
-    R.FusesBatchNorm = BN;                                                                  \
-    R.ActAfterBatchNorm = ACT_AFTER_BN;                                                     \
-    R.FusesActivation = true;                                                               \
+#define WEIGHTED(OP, AXIS, BN, ACT_AFTER_BN)                                                       \
+  {                                                                                                \
+    BackendOp &R = Add(OP, PatternKind::Weighted);                                                 \
+    R.WeightAxis = AXIS;                                                                           \
+    R.FusesBatchNorm = BN;                                                                         \
+    R.ActAfterBatchNorm = ACT_AFTER_BN;                                                            \
+    R.FusesActivation = true;                                                                      \
   }
-#define BINARY(OP, ACT, COMBINATION)                                                          \
-  {                                                                                         \
-    BackendOp &R = Add(OP, PatternKind::Binary);                                            \
-    R.FusesActivation = ACT;                                                                \
-    R.Combination = COMBINATION;                                                            \
+#define BINARY(OP, ACT, COMBINATION)                                                               \
+  {                                                                                                \
+    BackendOp &R = Add(OP, PatternKind::Binary);                                                   \
+    R.FusesActivation = ACT;                                                                       \
+    R.Combination = COMBINATION;                                                                   \
   }
 #define NORM(OP) Add(OP, PatternKind::Norm);
 #define ACTIVATION(OP, NON_NEGATIVE) Add(OP, PatternKind::Activation).NonNegative = NON_NEGATIVE;
-#define FIXED_QPARAMS(OP, SCALE, ZERO_POINT)                                                  \
-  {                                                                                         \
-    BackendOp &R = Add(OP, PatternKind::FixedQParams);                                      \
-    R.FixedScale = SCALE;                                                                   \
-    R.FixedZeroPoint = ZERO_POINT;                                                          \
+#define FIXED_QPARAMS(OP, SCALE, ZERO_POINT)                                                       \
+  {                                                                                                \
+    BackendOp &R = Add(OP, PatternKind::FixedQParams);                                             \
+    R.FixedScale = SCALE;                                                                          \
+    R.FixedZeroPoint = ZERO_POINT;                                                                 \
   }
 #define SHARED_QPARAMS(OP) Add(OP, PatternKind::SharedQParams);
 #define SCALE_ONLY(OP) Add(OP, PatternKind::ScaleOnly);

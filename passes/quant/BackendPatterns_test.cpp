@@ -124,9 +124,8 @@ TEST_CASE("the matcher fuses single-use chains in program order", "[prepare]") {
     %div = div(%flat, %flat) : f32[1, 16]
     output(%div)
   })");
-  CHECK(patterns(*G) ==
-        std::vector<std::string>{"conv2d+batch_norm+hardswish", "conv2d", "relu", "sigmoid",
-                                 "add+gelu", "sub", "relu", "flatten"});
+  CHECK(patterns(*G) == std::vector<std::string>{"conv2d+batch_norm+hardswish", "conv2d", "relu",
+                                                 "sigmoid", "add+gelu", "sub", "relu", "flatten"});
 }
 
 TEST_CASE("batch norm fuses only when its parameters fit the layer", "[prepare]") {

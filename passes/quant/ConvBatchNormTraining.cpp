@@ -17,20 +17,27 @@ std::vector<int64_t> channelShape(unsigned Rank, int64_t Axis, int64_t C) {
 }
 
 /// Makes operand I of BN available before Layer: a get_attr is read again
-/// right before Layer (keeping its name when the old read becomes unused).
+/// right before Layer, under the old read's name when BN was its only user.
 void hoistParameterRead(Graph &G, Builder &B, Node *Layer, Node *BN, unsigned I) {
   Node *Old = BN->operand(I);
   if (!Old->isGetAttr())
     return;
-  B.setInsertionPointBefore(Layer);
-  Node *New = B.getAttr(Old->param());
-  New->setLoc(Old->loc());
-  BN->setOperand(I, New);
-  if (Old->hasUses())
+  if (!Old->hasOneUse()) {
+    B.setInsertionPointBefore(Layer);
+    Node *New = B.getAttr(Old->param());
+    New->setLoc(Old->loc());
+    BN->setOperand(I, New);
     return;
+  }
   std::string Name = Old->name().str();
+  Parameter *P = Old->param();
+  Location Loc = Old->loc();
+  BN->setOperand(I, nullptr);
   G.erase(Old);
-  G.rename(New, Name);
+  Node *New = G.createNode(NodeKind::GetAttr, nullptr, Name, {}, P->type(), Layer->getIterator());
+  New->setParam(P);
+  New->setLoc(Loc);
+  BN->setOperand(I, New);
 }
 
 } // namespace
@@ -62,9 +69,9 @@ llvm::Expected<Node *> expandConvBatchNorm(Graph &G, Node *Layer, int64_t Weight
                       L + ".bn_scale");
   if (!Scale)
     return Fail(Scale.takeError());
-  auto ScaleW = B.call("reshape", {*Scale},
-                       {{"shape", channelShape(Weight->type().rank(), WeightAxis, C)}},
-                       L + ".bn_scale_weight");
+  auto ScaleW =
+      B.call("reshape", {*Scale}, {{"shape", channelShape(Weight->type().rank(), WeightAxis, C)}},
+             L + ".bn_scale_weight");
   if (!ScaleW)
     return Fail(ScaleW.takeError());
   auto Scaled = B.call("mul", {Weight, *ScaleW}, {}, L + ".weight_scaled");

@@ -29,13 +29,13 @@ int64_t foldableChannels(const Node *Layer, const BackendOp &Row) {
     return -1;
   const Type &W = Layer->operand(1)->type();
   const Type &Out = Layer->type();
-  if (!W.isTensor() || !W.hasStaticShape() || !Out.isTensor() || !Out.hasRank() ||
-      Out.rank() < 2 || Row.WeightAxis >= int64_t(W.rank()))
+  if (!W.isTensor() || !W.hasStaticShape() || !Out.isTensor() || !Out.hasRank() || Out.rank() < 2 ||
+      Row.WeightAxis >= int64_t(W.rank()))
     return -1;
   // Grouped transposed convolutions spread output channels over groups, so
   // a per-channel factor on weight axis 1 would not line up.
-  if (const Attribute *Groups = Layer->attr("groups"); Groups && Row.WeightAxis != 0 &&
-                                                       Groups->getInt() != 1)
+  if (const Attribute *Groups = Layer->attr("groups");
+      Groups && Row.WeightAxis != 0 && Groups->getInt() != 1)
     return -1;
   // BatchNorm1d after a linear layer normalizes features only for [N, C].
   if (Layer->isCallTo("linear") && Out.rank() != 2)
@@ -79,8 +79,7 @@ public:
       const BackendOp &Row = backendOp(*N.op());
       switch (Row.Kind) {
       case PatternKind::Float:
-      case PatternKind::ScaleOnly:
-        break;
+      case PatternKind::ScaleOnly: break;
       case PatternKind::Weighted: matchWeighted(const_cast<Node *>(&N), Row); break;
       case PatternKind::Binary: matchBinary(const_cast<Node *>(&N), Row); break;
       case PatternKind::Norm: matchNorm(const_cast<Node *>(&N), Row); break;

@@ -48,7 +48,7 @@ private:
   void unite(unsigned A, unsigned B) {
     A = find(A);
     B = find(B);
-    // The earlier slot stays the root, so a site is named by its first slot.
+    // The earlier slot stays the root, so a site's first slot is its root.
     if (A != B)
       Parent[std::max(A, B)] = std::min(A, B);
   }

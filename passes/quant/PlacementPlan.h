@@ -90,7 +90,7 @@ struct FakeQuantSlot {
 
 /// One observer state and the slots sharing it.
 struct SiteDecision {
-  /// Live slots of the site, in creation order (the first one names it).
+  /// Live slots of the site, in creation order.
   llvm::SmallVector<unsigned, 2> Slots;
   /// Constant qparams, or null for an observed site.
   const BackendOp *Fixed = nullptr;
@@ -99,7 +99,8 @@ struct SiteDecision {
   int AffineBy = -1;
   /// The cat that kept the site symmetric by clearing marks, or null.
   const Node *KeptSymmetricBy = nullptr;
-  /// Whose observer, dtype and algorithm settings apply.
+  /// Whose observer, dtype and algorithm settings apply: the config of the
+  /// first slot created for the site.
   const ModuleQuantizationConfig *Config = nullptr;
   /// A weight's site (per channel when the config says so), never shared.
   bool Weight = false;

@@ -7,7 +7,7 @@
 #include "passes/quant/PlacementPlan.h"
 #include "passes/quant/PrepareExplain.h"
 
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cstring>
 #include <limits>
@@ -26,14 +26,40 @@ llvm::Error prepareError(const llvm::Twine &Message) {
 llvm::Error checkUnprepared(const Graph &G) {
   for (const Node &N : G.nodes())
     if (N.isCall() && N.op()->quantRole() == QuantRole::Quantization)
-      return prepareError("graph '" + G.name() + "': node '" + N.name() + "' is a " +
-                         N.opName() +
-                         "; prepare takes a float graph, so run it once, before finalize");
+      return prepareError("graph '" + G.name() + "': node '" + N.name() + "' is a " + N.opName() +
+                          "; prepare takes a float graph, so run it once, before finalize");
   for (llvm::StringRef Name :
        {qat_params::Step, qat_params::Milestones, qat_params::BatchNormFrozen})
     if (G.lookupParameter(Name))
       return prepareError("graph '" + G.name() + "': parameter '" + Name +
                           "' already exists; the graph has been prepared already");
+  return llvm::Error::success();
+}
+
+/// The output-channel axis of a per-channel weight site, or nullopt.
+std::optional<int64_t> weightAxis(const PatternMatches &Matches, const PlacementPlan &Plan,
+                                  const SiteDecision &Site) {
+  if (!Site.Weight || !Site.Config->WeightPerChannel)
+    return std::nullopt;
+  return Matches.Patterns[Plan.Slots[Site.Slots.front()].Pattern].Root->WeightAxis;
+}
+
+/// Per-channel weight fake quants need the channel count; checked before the
+/// graph changes.
+llvm::Error checkWeightChannels(const PatternMatches &Matches, const PlacementPlan &Plan) {
+  for (const SiteDecision &Site : Plan.Sites) {
+    std::optional<int64_t> Axis = weightAxis(Matches, Plan, Site);
+    if (!Axis)
+      continue;
+    const FakeQuantSlot &Lead = Plan.Slots[Site.Slots.front()];
+    const Type &T = Lead.Value->type();
+    if (T.hasRank() && *Axis < int64_t(T.rank()) && T.dim(*Axis) >= 0)
+      continue;
+    return prepareError("node '" + Matches.Patterns[Lead.Pattern].root()->name() +
+                        "': its weight " + T.str() + " has no static size on axis " +
+                        llvm::Twine(*Axis) +
+                        ", which per-channel fake quant needs; set weight_per_channel: false");
+  }
   return llvm::Error::success();
 }
 
@@ -53,6 +79,27 @@ void setAttrUnlessDefault(Node *N, llvm::StringRef Name, Attribute V) {
   N->setAttr(Name, std::move(V));
 }
 
+/// What the plan inserts, counted as countFakeQuants counts a prepared graph
+/// (without walking the graph again).
+FakeQuantCensus censusOf(const PlacementPlan &Plan) {
+  FakeQuantCensus C;
+  for (const SiteDecision &Site : Plan.Sites) {
+    if (Site.Weight) {
+      C.Weight += Site.Slots.size();
+      continue;
+    }
+    C.ActivationSites += Site.Slots.size();
+    ++C.ActivationUnique;
+    if (Site.Fixed)
+      ++C.ActivationFixed;
+    else if (Site.Scheme == QuantizationScheme::Symmetric)
+      ++C.ActivationSymmetric;
+    else
+      ++C.ActivationAffine;
+  }
+  return C;
+}
+
 /// Inserts the fake quants of a plan and the parameters behind them.
 class Materializer {
 public:
@@ -66,8 +113,7 @@ public:
     if (auto E = foldBatchNorms(Folded))
       return E;
     createFakeQuants();
-    if (auto E = createSites())
-      return E;
+    createSites();
     addModelState();
     return std::move(Done);
   }
@@ -112,32 +158,43 @@ private:
     }
   }
 
+  /// `Site` + `Suffix` in a reused buffer (prepare creates millions of names
+  /// on large graphs).
+  llvm::StringRef stateName(llvm::StringRef Site, llvm::StringRef Suffix) {
+    NameBuffer.assign(Site.begin(), Site.end());
+    NameBuffer.append(Suffix.begin(), Suffix.end());
+    return NameBuffer;
+  }
+
+  /// Remembers the prefixes of parameters that already end in a state
+  /// suffix: only those can collide with a site's parameters (sites are named
+  /// after distinct nodes, and the suffixes end differently).
+  void collectTakenSiteNames() {
+    for (const Parameter &P : G.params())
+      for (llvm::StringRef Suffix : StateSuffixes)
+        if (P.name().endswith(Suffix))
+          TakenSiteNames.insert(P.name().drop_back(Suffix.size()));
+  }
+
   /// A parameter prefix free for every state suffix, derived from Base.
   std::string freeSiteName(llvm::StringRef Base) {
-    auto IsFree = [&](llvm::StringRef Name) {
-      for (llvm::StringRef Suffix :
-           {qat_params::Scale, qat_params::ZeroPoint, qat_params::ObserverEnabled,
-            qat_params::FakeQuantEnabled, qat_params::MinVal, qat_params::MaxVal})
-        if (G.lookupParameter((Name + Suffix).str()))
-          return false;
-      return true;
-    };
     std::string Name = Base.str();
-    for (unsigned I = 1; !IsFree(Name); ++I)
+    for (unsigned I = 1; TakenSiteNames.count(Name); ++I)
       Name = (Base + "_" + llvm::Twine(I)).str();
     return Name;
   }
 
   Node *addState(llvm::StringRef Site, llvm::StringRef Suffix, DType T, int64_t N,
                  std::vector<uint8_t> Bytes) {
-    Parameter *P = G.addParameter((Site + Suffix).str(), Type::tensor(T, {N}));
+    Parameter *P = G.addParameter(stateName(Site, Suffix), Type::tensor(T, {N}));
     P->setData(std::move(Bytes));
     return B.getAttr(P);
   }
 
   /// Creates each site's parameters right before its first fake quant, then
   /// gives every fake quant of the site its operands and attributes.
-  llvm::Error createSites() {
+  void createSites() {
+    collectTakenSiteNames();
     G.ensureOrdered();
     std::vector<Node *> First(Plan.Sites.size(), nullptr);
     for (unsigned I = 0; I < Plan.Sites.size(); ++I)
@@ -146,27 +203,16 @@ private:
           First[I] = Done.SlotNodes[S];
     Done.SiteNames.resize(Plan.Sites.size());
     for (unsigned I = 0; I < Plan.Sites.size(); ++I)
-      if (auto E = createSite(Plan.Sites[I], First[I], Done.SiteNames[I]))
-        return E;
-    return llvm::Error::success();
+      createSite(Plan.Sites[I], First[I], Done.SiteNames[I]);
   }
 
-  llvm::Error createSite(const SiteDecision &Site, Node *First, std::string &Name) {
+  void createSite(const SiteDecision &Site, Node *First, std::string &Name) {
     const ModuleQuantizationConfig &C = *Site.Config;
     const FakeQuantSlot &Lead = Plan.Slots[Site.Slots.front()];
     Name = freeSiteName(First->name());
-    int64_t Channels = 1;
-    std::optional<int64_t> Axis;
-    if (Site.Weight && C.WeightPerChannel) {
-      Axis = Matches.Patterns[Lead.Pattern].Root->WeightAxis;
-      const Type &T = Lead.Value->type();
-      Channels = T.hasRank() && *Axis < int64_t(T.rank()) ? T.dim(*Axis) : kDynamicDim;
-      if (Channels < 0)
-        return prepareError("node '" + Matches.Patterns[Lead.Pattern].root()->name() +
-                            "': its weight " + T.str() + " has no static size on axis " +
-                            llvm::Twine(*Axis) +
-                            ", which per-channel fake quant needs; set weight_per_channel: false");
-    }
+    // checkWeightChannels made sure the size on the axis is static.
+    std::optional<int64_t> Axis = weightAxis(Matches, Plan, Site);
+    int64_t Channels = Axis ? Lead.Value->type().dim(*Axis) : 1;
     bool Learnable = C.Algo == Algorithm::Learnable && !Site.Fixed;
     float Scale = Site.Fixed ? float(Site.Fixed->FixedScale) : 1.0f;
     int32_t ZeroPoint = Site.Fixed ? int32_t(Site.Fixed->FixedZeroPoint) : 0;
@@ -174,7 +220,8 @@ private:
     B.setInsertionPointBefore(First);
     B.setLoc(First->loc());
     llvm::SmallVector<Node *, 7> State;
-    State.push_back(addState(Name, qat_params::Scale, DType::F32, Channels, filled(Channels, Scale)));
+    State.push_back(
+        addState(Name, qat_params::Scale, DType::F32, Channels, filled(Channels, Scale)));
     State.push_back(Learnable ? addState(Name, qat_params::ZeroPoint, DType::F32, Channels,
                                          filled(Channels, float(ZeroPoint)))
                               : addState(Name, qat_params::ZeroPoint, DType::I32, Channels,
@@ -207,7 +254,6 @@ private:
       if (Axis)
         FQ->setAttr("axis", *Axis);
     }
-    return llvm::Error::success();
   }
 
   /// The step counter, the milestones and the batch-norm freeze flag.
@@ -233,6 +279,12 @@ private:
   /// Initial observer and fake-quant flags: off when milestones schedule them.
   uint8_t Flag = 1;
   MaterializedPlan Done;
+  std::string NameBuffer;
+  llvm::StringSet<> TakenSiteNames;
+  static constexpr llvm::StringLiteral StateSuffixes[] = {
+      qat_params::Scale,           qat_params::ZeroPoint,
+      qat_params::ObserverEnabled, qat_params::FakeQuantEnabled,
+      qat_params::MinVal,          qat_params::MaxVal};
 };
 
 } // namespace
@@ -249,16 +301,19 @@ llvm::Expected<PrepareSummary> prepareForQAT(Graph &G, const ConfigResolver &Res
 
   PatternMatches Matches = matchPatterns(G);
   PlacementPlan Plan = PlacementPlan::build(G, Matches, Resolver);
+  if (auto E = checkWeightChannels(Matches, Plan))
+    return E;
   PrepareSummary Summary;
   Summary.Patterns = Matches.Patterns.size();
   for (const PatternDecision &D : Plan.Patterns)
     Summary.QuantizedPatterns += D.Resolved.isQuantized();
-  auto Done = Materializer(G, Matches, Plan, Resolver.effectiveGlobal()).run(Summary.BatchNormsFolded);
+  auto Done =
+      Materializer(G, Matches, Plan, Resolver.effectiveGlobal()).run(Summary.BatchNormsFolded);
   if (!Done)
     return Done.takeError();
   if (Opts.Explain)
     explainPrepare(*Opts.Explain, Original, Matches, Plan, *Done);
-  Summary.FakeQuants = countFakeQuants(G);
+  Summary.FakeQuants = censusOf(Plan);
   return Summary;
 }
 

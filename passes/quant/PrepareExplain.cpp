@@ -121,25 +121,20 @@ private:
         OS << "per channel on axis " << FQ->getInt("axis");
       else
         OS << "per tensor";
-      OS << ", " << spell(C.WeightType) << " [" << Min << ", " << Max << "], "
-         << spell(Site.Scheme) << ", " << spell(C.WeightObserver) << ", " << spell(C.Algo) << ")";
+      OS << ", " << spell(C.WeightType) << " [" << Min << ", " << Max << "], " << spell(Site.Scheme)
+         << ", " << spell(C.WeightObserver) << ", " << spell(C.Algo) << ")";
       return;
     }
     OS << "quint8, " << spell(Site.Scheme);
     if (Site.AffineBy >= 0 && Plan.Scheme == QuantizationScheme::Symmetric) {
       const FakeQuantSlot &By = Plan.Slots[Site.AffineBy];
       switch (By.Reason) {
-      case AffineReason::NonNegative:
-        OS << " after non-negative " << By.ReasonNode->name();
-        break;
-      case AffineReason::Dropout:
-        OS << " passed through dropout " << By.ReasonNode->name();
-        break;
+      case AffineReason::NonNegative: OS << " after non-negative " << By.ReasonNode->name(); break;
+      case AffineReason::Dropout: OS << " passed through dropout " << By.ReasonNode->name(); break;
       case AffineReason::AffineInputs:
         OS << " as " << By.ReasonNode->name() << " combines affine inputs";
         break;
-      case AffineReason::None:
-        break;
+      case AffineReason::None: break;
       }
     } else if (Site.KeptSymmetricBy) {
       OS << " because " << Site.KeptSymmetricBy->name() << " concatenates signed data";

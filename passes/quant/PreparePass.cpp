@@ -29,8 +29,9 @@ private:
 
 llvm::Expected<std::unique_ptr<Pass>> createPreparePass(const PassOptions &Opts) {
   auto It = Opts.find("config");
-  auto Config = It == Opts.end() ? llvm::Expected<LinearQuantizerConfig>(defaultLinearQuantizerConfig())
-                                 : readConfigFile(It->second);
+  auto Config = It == Opts.end()
+                    ? llvm::Expected<LinearQuantizerConfig>(defaultLinearQuantizerConfig())
+                    : readConfigFile(It->second);
   if (!Config)
     return Config.takeError();
   auto Resolver = ConfigResolver::create(std::move(*Config));

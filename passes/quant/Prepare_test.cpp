@@ -31,9 +31,17 @@ std::unique_ptr<Graph> parse(llvm::StringRef Text) {
   return std::move(*G);
 }
 
+/// Prepares G and checks that the summary counts what the graph now holds.
 void prepareOk(Graph &G, const ConfigResolver &R) {
   auto S = prepareForQAT(G, R);
   REQUIRE_OK(S);
+  FakeQuantCensus C = countFakeQuants(G);
+  CHECK(S->FakeQuants.ActivationSites == C.ActivationSites);
+  CHECK(S->FakeQuants.ActivationUnique == C.ActivationUnique);
+  CHECK(S->FakeQuants.ActivationSymmetric == C.ActivationSymmetric);
+  CHECK(S->FakeQuants.ActivationAffine == C.ActivationAffine);
+  CHECK(S->FakeQuants.ActivationFixed == C.ActivationFixed);
+  CHECK(S->FakeQuants.Weight == C.Weight);
 }
 
 template <typename T> T scalarOf(const Graph &G, llvm::StringRef Param) {
@@ -215,4 +223,26 @@ TEST_CASE("prepare leaves every random graph valid", "[prepare][property]") {
     prepareOk(*H, Mixed);
     REQUIRE_OK(verify(*H));
   }
+}
+
+TEST_CASE("a per-channel weight needs a static channel count", "[prepare]") {
+  const char *Text = R"(graph @g {
+    %x = placeholder : f32[1, 3, 4, 4]
+    %w = placeholder : f32[?, 3, 1, 1]
+    %conv = conv2d(%x, %w) : f32[1, ?, 4, 4]
+    output(%conv)
+  })";
+  auto G = parse(Text);
+  ConfigResolver R = resolverFor("{}");
+  auto S = prepareForQAT(*G, R);
+  REQUIRE(!S);
+  CHECK(llvm::toString(S.takeError()) ==
+        "node 'conv': its weight f32[?, 3, 1, 1] has no static size on axis 0, which "
+        "per-channel fake quant needs; set weight_per_channel: false");
+  CHECK(G->nodesWithOp("fake_quantize").empty());
+  CHECK_FALSE(G->lookupParameter("qat.step"));
+
+  auto H = parse(Text);
+  prepareOk(*H, resolverFor("global_config: {weight_per_channel: false}"));
+  CHECK(H->lookupParameter("w.fq.scale")->type().str() == "f32[1]");
 }

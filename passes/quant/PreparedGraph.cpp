@@ -48,12 +48,10 @@ FakeQuantCensus countFakeQuants(const Graph &G) {
 }
 
 llvm::json::Object fakeQuantCensusJson(const FakeQuantCensus &C) {
-  return llvm::json::Object{{"activation_sites", C.ActivationSites},
-                            {"activation_unique", C.ActivationUnique},
-                            {"activation_symmetric", C.ActivationSymmetric},
-                            {"activation_affine", C.ActivationAffine},
-                            {"activation_fixed", C.ActivationFixed},
-                            {"weight", C.Weight}};
+  return llvm::json::Object{
+      {"activation_sites", C.ActivationSites},         {"activation_unique", C.ActivationUnique},
+      {"activation_symmetric", C.ActivationSymmetric}, {"activation_affine", C.ActivationAffine},
+      {"activation_fixed", C.ActivationFixed},         {"weight", C.Weight}};
 }
 
 } // namespace qatc

@@ -2,7 +2,8 @@
 //
 // Prints how long prepareForQAT takes on synthetic residual graphs of about
 // 10k, 100k and 1M nodes (with the growth factor from each size to the next:
-// linear growth is about 10x) and on imported models given with
+// linear growth is about 10x; the verifier's time on the prepared graph is
+// printed beside as a linear-walk yardstick) and on imported models given with
 // --model NAME=FILE, and times PyTorch's prepare_qat_fx on the same
 // torchvision models in the same run (Debian's python3-torch; coremltools is
 // not installed, so torch's own QAT flow with the default fbgemm QAT qconfig
@@ -75,8 +76,8 @@ std::unique_ptr<Graph> syntheticGraph(size_t Nodes) {
     Node *Sum = llvm::cantFail(B.call("add", {ConvBn(P + ".b", A), X}, {}, P + ".add"));
     X = llvm::cantFail(B.call("relu", {Sum}, {}, P + ".relu_1"));
     if (Block % 4 == 3)
-      X = llvm::cantFail(B.call("max_pool2d", {X}, {{"kernel_size", std::vector<int64_t>{1, 1}}},
-                                P + ".pool"));
+      X = llvm::cantFail(
+          B.call("max_pool2d", {X}, {{"kernel_size", std::vector<int64_t>{1, 1}}}, P + ".pool"));
   }
   B.output({X});
   return G;
@@ -86,6 +87,9 @@ struct Timing {
   size_t NodesBefore = 0, NodesAfter = 0;
   int64_t FakeQuants = 0;
   double Ms = 0;
+  /// The verifier on the prepared graph: a plain linear walk of the same
+  /// memory, the yardstick for how much of the growth is cache misses.
+  double VerifyMs = 0;
 };
 
 /// Median time of prepareForQAT over fresh clones of G.
@@ -104,6 +108,11 @@ Timing timePrepare(const Graph &G, const ConfigResolver &R, unsigned N) {
     }
     T.NodesAfter = Copy->numNodes();
     T.FakeQuants = S->FakeQuants.total();
+    if (I + 1 == N) {
+      Start = Clock::now();
+      llvm::cantFail(verify(*Copy));
+      T.VerifyMs = std::chrono::duration<double, std::milli>(Clock::now() - Start).count();
+    }
   }
   std::sort(Ms.begin(), Ms.end());
   T.Ms = Ms[Ms.size() / 2];
@@ -111,9 +120,10 @@ Timing timePrepare(const Graph &G, const ConfigResolver &R, unsigned N) {
 }
 
 void printRow(llvm::StringRef Name, const Timing &T, double Growth) {
-  llvm::outs() << llvm::format("%-22s %9zu %9zu %8lld %11.3f %8.1f", Name.str().c_str(),
-                               T.NodesBefore, T.NodesAfter, (long long)T.FakeQuants, T.Ms,
-                               T.Ms * 1e6 / T.NodesBefore);
+  llvm::outs() << llvm::format("%-22s %9zu %9zu %8lld %11.3f %8.1f %10.3f %7.1f",
+                               Name.str().c_str(), T.NodesBefore, T.NodesAfter,
+                               (long long)T.FakeQuants, T.Ms, T.Ms * 1e6 / T.NodesBefore,
+                               T.VerifyMs, T.Ms / T.VerifyMs);
   if (Growth > 0)
     llvm::outs() << llvm::format("   x%.1f", Growth);
   llvm::outs() << "\n";
@@ -156,7 +166,8 @@ std::map<std::string, double> timePyTorch(const std::vector<std::string> &Names,
     llvm::raw_fd_ostream OS(ScriptPath, EC);
     OS << PyTorchScript;
   }
-  std::vector<std::string> Args = {Python, std::string(ScriptPath), std::to_string(Runs.getValue())};
+  std::vector<std::string> Args = {Python, std::string(ScriptPath),
+                                   std::to_string(Runs.getValue())};
   Args.insert(Args.end(), Names.begin(), Names.end());
   std::vector<llvm::StringRef> ArgRefs(Args.begin(), Args.end());
   std::optional<llvm::StringRef> Redirects[] = {std::nullopt, llvm::StringRef(OutPath),
@@ -192,12 +203,14 @@ int main(int argc, char **argv) {
   ConfigResolver Resolver = llvm::cantFail(ConfigResolver::create(defaultLinearQuantizerConfig()));
 
   llvm::outs() << "prepareForQAT, coremltools' default config; median of " << Runs
-               << " runs (1 run at 1M nodes), each on a fresh clone\n";
-  llvm::outs() << "graph                      nodes     after       fq  prepare ms  ns/node   growth\n";
+               << " runs (3 at 1M nodes), each on a fresh clone\n";
+  llvm::outs()
+      << "graph                      nodes     after       fq  prepare ms  ns/node  verify ms  "
+         "ratio   growth\n";
   double Previous = 0;
   for (size_t N : {10'000, 100'000, 1'000'000}) {
     auto G = syntheticGraph(N);
-    Timing T = timePrepare(*G, Resolver, N >= 1'000'000 ? 1 : Runs.getValue());
+    Timing T = timePrepare(*G, Resolver, N >= 1'000'000 ? 3 : Runs.getValue());
     printRow("synthetic-" + std::to_string(N / 1000) + "k", T, Previous > 0 ? T.Ms / Previous : 0);
     Previous = T.Ms;
   }
