@@ -93,6 +93,11 @@ TEST_CASE("folding: Shape with start and end (opset 15)", "[onnx][fold]") {
   M.input("x", {2, 3, 4, 5}).output("s");
   M.node("Shape", {"x"}, {"s"}, "shape").attr("start", int64_t(1)).attr("end", int64_t(-1));
   CHECK(paramValues<int64_t>(M, "s") == Ints{3, 4});
+  // The shape of a scalar is empty (found by the fuzzer).
+  OnnxTestModel S;
+  S.input("x", {}).output("s");
+  S.node("Shape", {"x"}, {"s"}, "shape");
+  CHECK(paramValues<int64_t>(S, "s").empty());
 }
 
 TEST_CASE("folding: Range, Cast, ConstantOfShape, Floor", "[onnx][fold]") {
@@ -111,6 +116,17 @@ TEST_CASE("folding: Range, Cast, ConstantOfShape, Floor", "[onnx][fold]") {
   CHECK(paramValues<float>(M, "f") == std::vector<float>{0, 2, 4});
   CHECK(paramValues<float>(M, "c") == std::vector<float>(6, 1.5f));
   CHECK(paramValues<float>(M, "fl") == std::vector<float>{1, -2});
+}
+
+TEST_CASE("folding: Range near the int64 limits (found by the fuzzer)", "[onnx][fold]") {
+  OnnxTestModel M;
+  M.input("x", {1}).output("r");
+  int64_t Big = int64_t(1) << 62;
+  constant(M, "start", {}, {-Big});
+  constant(M, "limit", {}, {Big});
+  constant(M, "delta", {}, {Big / 2});
+  M.node("Range", {"start", "limit", "delta"}, {"r"}, "range");
+  CHECK(paramValues<int64_t>(M, "r") == Ints{-Big, -Big / 2, 0, Big / 2});
 }
 
 TEST_CASE("folding: data movement on constants", "[onnx][fold]") {
@@ -204,6 +220,16 @@ TEST_CASE("folding: errors and limits", "[onnx][fold]") {
     M.node("Gather", {"a", "i"}, {"y"}, "gather");
     CHECK(importText(M) ==
           "test.onnx: node 'gather' (Gather): index 5 is out of range for a dim of size 3");
+  }
+  SECTION("constant-only ops on constants folding does not cover") {
+    onnx::TensorProto Half;
+    Half.set_data_type(onnx::TensorProto::FLOAT16);
+    Half.add_int32_data(0x3c00);
+    M.initializer("h", Half);
+    M.node("Floor", {"h"}, {"y"}, "floor");
+    CHECK(importText(M) == "test.onnx: node 'floor' (Floor): qatc cannot evaluate Floor on these "
+                           "constants: their element type is not supported or the result is too "
+                           "large");
   }
   SECTION("constant-only ops on run-time values") {
     constant(M, "limit", {}, {5});

@@ -525,6 +525,11 @@ TEST_CASE("onnx: bad graphs", "[onnx][errors]") {
     M.proto().mutable_graph()->clear_output();
     CHECK(importError(M.bytes()) == "test.onnx: the graph has no outputs");
   }
+  SECTION("a node without outputs (found by the fuzzer)") {
+    M.node("Identity", {"x"}, {}, "id");
+    M.node("Relu", {"x"}, {"y"}, "");
+    CHECK(importError(M.bytes()) == "test.onnx: node 'id' (Identity): it has no outputs");
+  }
   SECTION("missing required input") {
     M.node("Add", {"x"}, {"y"}, "/Add");
     CHECK(importError(M.bytes()) == "test.onnx: node '/Add' (Add): it needs at least 2 inputs, "

@@ -4,7 +4,8 @@
 // through this interface: its attributes, its inputs (graph values or
 // constants known at import time), a way to create QIR calls, and the
 // values its outputs take. Errors the mappings return are plain sentences
-// about the node; the importer prefixes the file and node name.
+// about the node; the importer prefixes the file and node name. The methods
+// are defined in OnnxGraphImporter.cpp, next to the state they use.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QATC_FRONTEND_ONNX_ONNXNODECONTEXT_H

@@ -398,6 +398,10 @@ llvm::Error mapBinary(OnnxNodeContext &Ctx) {
 
 /// Ops qatc evaluates only on constants (shape arithmetic).
 llvm::Error mapConstantOnly(OnnxNodeContext &Ctx) {
+  if (Ctx.allInputsConstant())
+    return mapError("qatc cannot evaluate " + Ctx.proto().op_type() +
+                    " on these constants: their element type is not supported or the result "
+                    "is too large");
   return mapError("qatc evaluates " + Ctx.proto().op_type() +
                   " only on constants, but an input is computed at run time; if it derives "
                   "from input shapes, give them with --input-shape NAME=DIMS");
@@ -783,14 +787,15 @@ llvm::Error mapGather(OnnxNodeContext &Ctx) {
   return emit(Ctx, "squeeze", {*Slice}, {{"dims", Ints{*Axis}}});
 }
 
-/// Cast of a run-time tensor: only to its own type (QIR has no cast op).
+/// Cast that folding left: only to the input's own type (QIR has no cast op).
 llvm::Error mapCast(OnnxNodeContext &Ctx) {
   int64_t To = Ctx.attrs().getInt("to", 0);
   std::optional<DType> T = dtypeFromOnnx(To);
   Type In = Ctx.inputType(0);
   if (!T || *T != In.dtype())
-    return mapError("Cast of a tensor computed at run time from " + dtypeName(In.dtype()) +
-                    " to " + onnxTypeName(To) + " is not supported");
+    return mapError("Cast from " + dtypeName(In.dtype()) + " to " + onnxTypeName(To) +
+                    " is not supported (QIR has no cast op; qatc folds casts of integer and "
+                    "float32 constants)");
   Ctx.setOutput(0, Ctx.input(0));
   return llvm::Error::success();
 }
