@@ -87,12 +87,34 @@ llvm::Error requireLength(llvm::ArrayRef<int64_t> V, size_t N, llvm::StringRef N
 
 int64_t floorDiv(int64_t A, int64_t B) { return A >= 0 ? A / B : -((-A + B - 1) / B); }
 
+/// Sizes computed from attributes can be arbitrarily large in a hostile
+/// file; dimension arithmetic is checked and an overflow is an error.
+struct CheckedDim {
+  int64_t Value = 0;
+  bool Overflow = false;
+  CheckedDim(int64_t V = 0) : Value(V) {}
+  CheckedDim operator+(CheckedDim O) const { return combine(O, __builtin_add_overflow(Value, O.Value, &O.Value), O); }
+  CheckedDim operator-(CheckedDim O) const { return combine(O, __builtin_sub_overflow(Value, O.Value, &O.Value), O); }
+  CheckedDim operator*(CheckedDim O) const { return combine(O, __builtin_mul_overflow(Value, O.Value, &O.Value), O); }
+
+private:
+  CheckedDim combine(CheckedDim Other, bool Flow, CheckedDim Result) const {
+    Result.Overflow = Overflow || Other.Overflow || Flow;
+    return Result;
+  }
+};
+
+llvm::Error overflowError() { return fail("the computed size overflows 64-bit integers"); }
+
 /// Output size of a sliding window along one dim.
 llvm::Expected<int64_t> windowOut(int64_t In, int64_t K, int64_t S, int64_t PB, int64_t PE,
                                   int64_t Dil, bool Ceil) {
   if (In < 0)
     return kDynamicDim;
-  int64_t Span = In + PB + PE - Dil * (K - 1) - 1;
+  CheckedDim Checked = CheckedDim(In) + PB + PE - CheckedDim(Dil) * (K - 1) - 1;
+  if (Checked.Overflow)
+    return overflowError();
+  int64_t Span = Checked.Value;
   if (Span < 0)
     return fail("window of size {0} (dilation {1}) does not fit an input of size {2} with "
                 "padding {3}+{4}",
@@ -250,7 +272,11 @@ llvm::Expected<Type> inferConvTranspose(const ShapeContext &C) {
       Out.push_back(kDynamicDim);
       continue;
     }
-    int64_t O = (X - 1) * Stride[I] - PB[I] - PE[I] + Dil[I] * (K - 1) + OutPad[I] + 1;
+    CheckedDim Checked = (CheckedDim(X) - 1) * Stride[I] - PB[I] - PE[I] +
+                         CheckedDim(Dil[I]) * (K - 1) + OutPad[I] + 1;
+    if (Checked.Overflow)
+      return overflowError();
+    int64_t O = Checked.Value;
     if (O <= 0)
       return fail("transposed convolution output size {0} is not positive", O);
     Out.push_back(O);
@@ -450,7 +476,10 @@ llvm::Expected<Type> inferCat(const ShapeContext &C) {
       return fail("input {0} has rank {1}, expected {2}", I, T.rank(), First.rank());
     for (unsigned D = 0; D < Out.size(); ++D) {
       if (D == *Axis) {
-        Out[D] = (Out[D] < 0 || T.dim(D) < 0) ? kDynamicDim : Out[D] + T.dim(D);
+        CheckedDim Sum = CheckedDim(Out[D]) + T.dim(D);
+        if (Sum.Overflow)
+          return overflowError();
+        Out[D] = (Out[D] < 0 || T.dim(D) < 0) ? kDynamicDim : Sum.Value;
         continue;
       }
       if (Out[D] >= 0 && T.dim(D) >= 0 && Out[D] != T.dim(D))
@@ -481,8 +510,12 @@ llvm::Expected<Type> inferFlatten(const ShapeContext &C) {
     return Type::tensor(In.dtype(), {1});
   Dims Out(In.dims().begin(), In.dims().begin() + *S);
   int64_t P = 1;
-  for (int64_t D = *S; D <= *E; ++D)
-    P = (P < 0 || In.dim(D) < 0) ? kDynamicDim : P * In.dim(D);
+  for (int64_t D = *S; D <= *E; ++D) {
+    CheckedDim Product = CheckedDim(P) * In.dim(D);
+    if (P >= 0 && In.dim(D) >= 0 && Product.Overflow)
+      return overflowError();
+    P = (P < 0 || In.dim(D) < 0) ? kDynamicDim : Product.Value;
+  }
   Out.push_back(P);
   Out.append(In.dims().begin() + *E + 1, In.dims().end());
   return Type::tensor(In.dtype(), Out);
@@ -503,7 +536,8 @@ llvm::Expected<Type> inferReshape(const ShapeContext &C) {
     } else if (Shape[I] < 0) {
       return fail("'shape' value {0} is invalid; use -1 for the one inferred dim", Shape[I]);
     } else {
-      Known *= Shape[I];
+      if (__builtin_mul_overflow(Known, Shape[I], &Known))
+        return overflowError();
     }
   }
   Dims Out(Shape.begin(), Shape.end());
@@ -648,7 +682,10 @@ llvm::Expected<Type> inferPad(const ShapeContext &C) {
   Dims Out;
   for (unsigned I = 0; I < In.rank(); ++I) {
     int64_t D = In.dim(I);
-    int64_t O = D < 0 ? kDynamicDim : D + P[I] + P[I + In.rank()];
+    CheckedDim Padded = CheckedDim(D) + P[I] + P[I + In.rank()];
+    if (D >= 0 && Padded.Overflow)
+      return overflowError();
+    int64_t O = D < 0 ? kDynamicDim : Padded.Value;
     if (D >= 0 && O < 0)
       return fail("'pads' make dim {0} negative", I);
     Out.push_back(O);
@@ -709,7 +746,7 @@ llvm::Expected<Type> inferSlice(const ShapeContext &C) {
     return std::min(std::max<int64_t>(I, 0), Size);
   };
   int64_t Start = clampIndex(C.getInt("start")), End = clampIndex(C.getInt("end"));
-  Out[*A] = End > Start ? (End - Start + Step - 1) / Step : 0;
+  Out[*A] = End > Start ? (End - Start - 1) / Step + 1 : 0;
   return Type::tensor(In.dtype(), Out);
 }
 

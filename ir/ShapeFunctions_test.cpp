@@ -154,6 +154,25 @@ TEST_CASE("shape ops", "[shape]") {
         "error: 'approximate' must be \"none\" or \"tanh\", not \"fast\"");
 }
 
+TEST_CASE("huge sizes are an error, not an overflow", "[shape]") {
+  const int64_t Big = INT64_MAX / 2;
+  CHECK(infer("reshape", {f32({2})}, {{"shape", ints({Big, 4})}}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("flatten", {f32({Big, 4})}, {{"start_dim", 0}}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("pad", {f32({Big})}, {{"pads", ints({Big, Big})}}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("cat", {f32({Big}), f32({Big + 2})}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("conv2d", {f32({1, 1, 8, 8}), f32({1, 1, 3, 3})},
+              {{"dilation", ints({INT64_MAX, 1})}}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("conv_transpose2d", {f32({1, 1, Big, 8}), f32({1, 1, 3, 3})},
+              {{"stride", ints({4, 1})}}) ==
+        "error: the computed size overflows 64-bit integers");
+  CHECK(infer("slice", {f32({10})}, {{"dim", 0}, {"end", 10}, {"step", INT64_MAX}}) == "f32[1]");
+}
+
 TEST_CASE("quantization ops", "[shape]") {
   Type Scalar = f32({1});
   Type Zp = Type::tensor(DType::I32, {1});
