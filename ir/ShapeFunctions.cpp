@@ -178,47 +178,74 @@ llvm::Expected<Type> inferSoftmax(const ShapeContext &C) {
   return In;
 }
 
-llvm::Expected<Type> inferConv(const ShapeContext &C) {
+/// The attributes and operand ranks shared by conv and conv_transpose.
+struct ConvGeometry {
+  size_t Spatial;
+  int64_t Groups;
+  llvm::ArrayRef<int64_t> Stride, Dil;
+  Dims PB, PE;
+};
+
+llvm::Error readConvGeometry(const ShapeContext &C, size_t Spatial, ConvGeometry &G) {
   if (auto E = requireFloat(C, 0))
     return E;
   if (auto E = requireFloat(C, 1))
     return E;
-  size_t Spatial = C.op().name() == "conv1d" ? 1 : 2;
+  G.Spatial = Spatial;
+  G.Groups = C.getInt("groups");
+  if (G.Groups < 1)
+    return fail("'groups' must be at least 1, not {0}", G.Groups);
+  G.Stride = C.getInts("stride");
+  G.Dil = C.getInts("dilation");
+  if (auto E = requireLength(G.Stride, Spatial, "stride", 1))
+    return E;
+  if (auto E = requireLength(G.Dil, Spatial, "dilation", 1))
+    return E;
+  if (auto E = expandPadding(C.getInts("padding"), Spatial, G.PB, G.PE))
+    return E;
   const Type &In = C.operand(0), &W = C.operand(1);
-  int64_t Groups = C.getInt("groups");
-  if (Groups < 1)
-    return fail("'groups' must be at least 1, not {0}", Groups);
-  auto Stride = C.getInts("stride"), Dil = C.getInts("dilation");
-  if (auto E = requireLength(Stride, Spatial, "stride", 1))
-    return E;
-  if (auto E = requireLength(Dil, Spatial, "dilation", 1))
-    return E;
-  Dims PB, PE;
-  if (auto E = expandPadding(C.getInts("padding"), Spatial, PB, PE))
-    return E;
   if (In.hasRank() && In.rank() != Spatial + 2)
     return fail("input must have rank {0}, not {1}", Spatial + 2, In.rank());
   if (W.hasRank() && W.rank() != Spatial + 2)
     return fail("weight must have rank {0}, not {1}", Spatial + 2, W.rank());
-  if (C.numOperands() == 3) {
-    if (auto E = requireFloat(C, 2))
-      return E;
-    const Type &B = C.operand(2);
-    if (B.hasRank() && (B.rank() != 1 || (W.hasRank() && B.dim(0) >= 0 && W.dim(0) >= 0 &&
-                                          B.dim(0) != W.dim(0))))
-      return fail("bias must have shape [{0}], not {1}", W.hasRank() ? W.dim(0) : -1, B.str());
-  }
+  return llvm::Error::success();
+}
+
+/// The optional bias (operand 2) must be a float vector of OutChannels.
+llvm::Error checkBias(const ShapeContext &C, int64_t OutChannels) {
+  if (C.numOperands() < 3)
+    return llvm::Error::success();
+  if (auto E = requireFloat(C, 2))
+    return E;
+  const Type &B = C.operand(2);
+  if (B.hasRank() &&
+      (B.rank() != 1 || (OutChannels >= 0 && B.dim(0) >= 0 && B.dim(0) != OutChannels)))
+    return fail("bias must have shape [{0}], not {1}", OutChannels, B.str());
+  return llvm::Error::success();
+}
+
+llvm::Expected<Type> inferConv(const ShapeContext &C) {
+  ConvGeometry G;
+  if (auto E = readConvGeometry(C, C.op().name() == "conv1d" ? 1 : 2, G))
+    return E;
+  const Type &In = C.operand(0), &W = C.operand(1);
+  if (auto E = checkBias(C, W.hasRank() ? W.dim(0) : kDynamicDim))
+    return E;
   if (!In.hasRank() || !W.hasRank())
     return Type::unranked(In.dtype());
-  if (W.dim(0) >= 0 && W.dim(0) % Groups != 0)
+  if (W.dim(0) >= 0 && W.dim(0) % G.Groups != 0)
     return fail("weight has {0} output channels, not divisible by groups {1}", W.dim(0),
-                Groups);
-  if (In.dim(1) >= 0 && W.dim(1) >= 0 && In.dim(1) != W.dim(1) * Groups)
+                G.Groups);
+  CheckedDim Expected = CheckedDim(W.dim(1)) * G.Groups;
+  if (W.dim(1) >= 0 && Expected.Overflow)
+    return overflowError();
+  if (In.dim(1) >= 0 && W.dim(1) >= 0 && In.dim(1) != Expected.Value)
     return fail("input has {0} channels but weight expects {1} (= {2} x groups {3})", In.dim(1),
-                W.dim(1) * Groups, W.dim(1), Groups);
+                Expected.Value, W.dim(1), G.Groups);
   Dims Out = {In.dim(0), W.dim(0)};
-  for (size_t I = 0; I < Spatial; ++I) {
-    auto O = windowOut(In.dim(2 + I), W.dim(2 + I), Stride[I], PB[I], PE[I], Dil[I], false);
+  for (size_t I = 0; I < G.Spatial; ++I) {
+    auto O = windowOut(In.dim(2 + I), W.dim(2 + I), G.Stride[I], G.PB[I], G.PE[I], G.Dil[I],
+                       false);
     if (!O)
       return O.takeError();
     Out.push_back(W.dim(2 + I) < 0 ? kDynamicDim : *O);
@@ -227,44 +254,27 @@ llvm::Expected<Type> inferConv(const ShapeContext &C) {
 }
 
 llvm::Expected<Type> inferConvTranspose(const ShapeContext &C) {
-  if (auto E = requireFloat(C, 0))
+  ConvGeometry G;
+  if (auto E = readConvGeometry(C, 2, G))
     return E;
-  if (auto E = requireFloat(C, 1))
+  auto OutPad = C.getInts("output_padding");
+  if (auto E = requireLength(OutPad, G.Spatial, "output_padding", 0))
     return E;
-  const size_t Spatial = 2;
   const Type &In = C.operand(0), &W = C.operand(1);
-  int64_t Groups = C.getInt("groups");
-  if (Groups < 1)
-    return fail("'groups' must be at least 1, not {0}", Groups);
-  auto Stride = C.getInts("stride"), Dil = C.getInts("dilation"),
-       OutPad = C.getInts("output_padding");
-  if (auto E = requireLength(Stride, Spatial, "stride", 1))
-    return E;
-  if (auto E = requireLength(Dil, Spatial, "dilation", 1))
-    return E;
-  if (auto E = requireLength(OutPad, Spatial, "output_padding", 0))
-    return E;
-  Dims PB, PE;
-  if (auto E = expandPadding(C.getInts("padding"), Spatial, PB, PE))
-    return E;
-  if (In.hasRank() && In.rank() != Spatial + 2)
-    return fail("input must have rank {0}, not {1}", Spatial + 2, In.rank());
-  if (W.hasRank() && W.rank() != Spatial + 2)
-    return fail("weight must have rank {0}, not {1}", Spatial + 2, W.rank());
+  auto Stride = G.Stride, Dil = G.Dil;
+  const Dims &PB = G.PB, &PE = G.PE;
   if (!In.hasRank() || !W.hasRank())
     return Type::unranked(In.dtype());
   if (In.dim(1) >= 0 && W.dim(0) >= 0 && In.dim(1) != W.dim(0))
     return fail("input has {0} channels but weight expects {1}", In.dim(1), W.dim(0));
-  int64_t OutC = W.dim(1) < 0 ? kDynamicDim : W.dim(1) * Groups;
-  if (C.numOperands() == 3) {
-    if (auto E = requireFloat(C, 2))
-      return E;
-    const Type &B = C.operand(2);
-    if (B.hasRank() && (B.rank() != 1 || (OutC >= 0 && B.dim(0) >= 0 && B.dim(0) != OutC)))
-      return fail("bias must have shape [{0}], not {1}", OutC, B.str());
-  }
+  CheckedDim Channels = CheckedDim(W.dim(1)) * G.Groups;
+  if (W.dim(1) >= 0 && Channels.Overflow)
+    return overflowError();
+  int64_t OutC = W.dim(1) < 0 ? kDynamicDim : Channels.Value;
+  if (auto E = checkBias(C, OutC))
+    return E;
   Dims Out = {In.dim(0), OutC};
-  for (size_t I = 0; I < Spatial; ++I) {
+  for (size_t I = 0; I < G.Spatial; ++I) {
     int64_t X = In.dim(2 + I), K = W.dim(2 + I);
     if (OutPad[I] >= std::max(Stride[I], Dil[I]))
       return fail("output_padding {0} must be smaller than stride or dilation", OutPad[I]);
