@@ -8,28 +8,14 @@
 set -uo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 source "$root/tests/support/shtest.sh"
+source "$root/tests/frontend/import_helpers.sh"
 qatc="$root/tools/qatc"
 work="${TEST_TMPDIR}"
 goldens="$root/tests/frontend/goldens"
+fixtures="$work/fixtures"
 
-/usr/bin/python3 "$root/tools/fixtures/export_models.py" --out "$work/fixtures" \
+/usr/bin/python3 "$root/tools/fixtures/export_models.py" --out "$fixtures" \
   --models seed,digits,resnet18 > "$work/export.log" 2>&1 || { cat "$work/export.log"; exit 1; }
-
-input_shape() {
-  case $1 in
-    seed) echo "input=1x1x20x20" ;;
-    digits) echo "x=1x1x8x8" ;;
-    *) echo "x=1x3x224x224" ;;
-  esac
-}
-
-# Imports MODEL.FORMAT and prints it with parameters elided, without locations.
-imported() {
-  local model=$1 format=$2
-  "$qatc" import "$work/fixtures/$model.$format" -o "$work/$model.$format.qirb" \
-    --input-shape "$(input_shape "$model")" &&
-    "$qatc" opt "$work/$model.$format.qirb" --elide-params --no-locations > "$work/$model.$format.qir"
-}
 
 for model in seed digits resnet18; do
   for format in onnx bn.onnx pt; do

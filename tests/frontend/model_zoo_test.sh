@@ -6,24 +6,10 @@
 set -uo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 source "$root/tests/support/shtest.sh"
+source "$root/tests/frontend/import_helpers.sh"
 qatc="$root/tools/qatc"
 work="${TEST_TMPDIR}"
 models="seed digits resnet18 resnet50 mobilenet_v2 mobilenet_v3_large shufflenet_v2_x1_0 squeezenet1_1 efficientnet_b0 vgg11_bn"
-
-input_shape() {
-  case $1 in
-    seed) echo "input=1x1x20x20" ;;
-    digits) echo "x=1x1x8x8" ;;
-    *) echo "x=1x3x224x224" ;;
-  esac
-}
-
-imported() {
-  local model=$1 format=$2
-  "$qatc" import "$work/$model.$format" -o "$work/$model.$format.qirb" \
-    --input-shape "$(input_shape "$model")" --json > "$work/$model.$format.json" &&
-    "$qatc" opt "$work/$model.$format.qirb" --elide-params --no-locations > "$work/$model.$format.qir"
-}
 
 nodes_of() {
   sed -n 's/.*"nodes":\([0-9]*\).*/\1/p' "$work/$1.json" 2>/dev/null
