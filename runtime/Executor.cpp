@@ -1,0 +1,341 @@
+//===- Executor.cpp - Forward and reverse-mode execution of QIR -----------===//
+
+#include "runtime/Executor.h"
+
+#include "runtime/Parallel.h"
+
+#include "ir/Verifier.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace qatc;
+using namespace qatc::runtime;
+
+namespace {
+
+llvm::Error makeError(const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
+}
+
+/// "node 'conv1' (conv2d): " + the kernel's message.
+llvm::Error inNode(const Node &N, llvm::Error E) {
+  if (!E)
+    return llvm::Error::success();
+  std::string Message = llvm::toString(std::move(E));
+  return makeError(llvm::formatv("node '{0}' ({1}): {2}", N.name(), N.opName(), Message));
+}
+
+bool operandDifferentiable(const Node &N, const OpKernel *K, unsigned I) {
+  if (N.isCallTo("getitem"))
+    return true;
+  if (!K || !K->Backward)
+    return false;
+  if (K->Differentiable)
+    return K->Differentiable(N, I);
+  const Type &T = N.operand(I)->type();
+  return !T.isTensor() || T.dtype() == DType::F32;
+}
+
+/// Out-of-place Acc + G (Acc may be shared with other gradients).
+Tensor addGradients(const Tensor &Acc, const Tensor &G) {
+  if (!Acc.defined())
+    return G;
+  if (!G.defined())
+    return Acc;
+  assert(Acc.numel() == G.numel() && "accumulating gradients of different sizes");
+  Tensor Sum = Tensor::empty(Acc.shape());
+  const float *A = Acc.f32(), *B = G.f32();
+  float *S = Sum.f32();
+  parallelFor(Sum.numel(), 1 << 15, [&](int64_t Begin, int64_t End) {
+    for (int64_t I = Begin; I < End; ++I)
+      S[I] = A[I] + B[I];
+  });
+  return Sum;
+}
+
+bool allFinite(const Tensor &T) {
+  if (!T.defined() || T.dtype() != DType::F32)
+    return true;
+  const float *P = T.f32();
+  bool Finite = true;
+  for (int64_t I = 0; I < T.numel(); ++I)
+    Finite &= std::isfinite(P[I]);
+  return Finite;
+}
+
+/// SplitMix64: decorrelates (seed, node) pairs for random kernels.
+uint64_t mixSeed(uint64_t Seed, uint64_t Index) {
+  uint64_t Z = Seed + 0x9E3779B97F4A7C15ull * (Index + 1);
+  Z = (Z ^ (Z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  Z = (Z ^ (Z >> 27)) * 0x94D049BB133111EBull;
+  return Z ^ (Z >> 31);
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<Executor>> Executor::create(Graph &G) {
+  std::unique_ptr<Executor> E(new Executor(G));
+  if (llvm::Error Err = E->plan())
+    return std::move(Err);
+  return E;
+}
+
+llvm::Error Executor::plan() {
+  if (llvm::Error E = verify(G))
+    return E;
+
+  for (Parameter &P : G.params()) {
+    if (P.isElided())
+      return makeError(llvm::formatv(
+          "parameter '{0}' has no data (elided); execute a graph saved with its parameters "
+          "(.qirb, or .qir printed without --elide-params)",
+          P.name()));
+    ParamIndexOf[&P] = Params.size();
+    Params.push_back(&P);
+    ParamTensors.push_back(Tensor::fromBytes(P.type().dims(), P.type().dtype(), P.bytes()));
+  }
+  ParamGrads.assign(Params.size(), Tensor());
+  if (Parameter *Frozen = G.lookupParameter("qat.bn_frozen"))
+    BnFrozenParam = ParamIndexOf[Frozen];
+
+  for (Node &N : G.nodes()) {
+    IndexOf[&N] = Nodes.size();
+    NodeInfo Info;
+    Info.N = &N;
+    Info.LastUse = Nodes.size();
+    for (Node *Op : N.operands())
+      Info.Operands.push_back(IndexOf.lookup(Op));
+    if (N.isPlaceholder()) {
+      Placeholders.push_back(&N);
+    } else if (N.isGetAttr()) {
+      Info.ParamIndex = ParamIndexOf.lookup(N.param());
+    } else if (N.isOutput()) {
+      for (Node *Op : N.operands())
+        OutputNodes.push_back(Op);
+    } else if (!N.isCallTo("getitem")) {
+      Info.Kernel = lookupKernel(N.opName());
+      if (!Info.Kernel)
+        return makeError(llvm::formatv(
+            "node '{0}': the runtime has no kernel for op '{1}'; the ops it can execute are "
+            "listed in docs/runtime.md",
+            N.name(), N.opName()));
+    }
+    if (N.isCallTo("batch_norm")) {
+      for (Node *User : N.operand(4)->users())
+        Info.FreezableBatchNorm |= User->isCallTo("batch_norm_scale");
+    }
+    Nodes.push_back(std::move(Info));
+  }
+
+  for (NodeInfo &Info : Nodes)
+    for (unsigned Op : Info.Operands)
+      Nodes[Op].LastUse = std::max<unsigned>(Nodes[Op].LastUse, IndexOf[Info.N]);
+
+  // A parameter is trainable when it is f32 and some use differentiates it.
+  std::vector<bool> IsTrainable(Params.size(), false);
+  for (NodeInfo &Info : Nodes) {
+    if (Info.ParamIndex < 0 || Params[Info.ParamIndex]->type().dtype() != DType::F32)
+      continue;
+    for (Use &U : Info.N->uses()) {
+      const NodeInfo &User = Nodes[IndexOf[U.user()]];
+      if (User.N->isCall() && operandDifferentiable(*User.N, User.Kernel, U.operandNumber()))
+        IsTrainable[Info.ParamIndex] = true;
+    }
+  }
+  for (unsigned I = 0; I < Params.size(); ++I)
+    if (IsTrainable[I])
+      Trainable.push_back(Params[I]);
+
+  for (NodeInfo &Info : Nodes) {
+    if (Info.ParamIndex >= 0) {
+      Info.RequiresGrad = IsTrainable[Info.ParamIndex];
+      continue;
+    }
+    if (!Info.N->isCall())
+      continue;
+    for (unsigned I = 0; I < Info.Operands.size(); ++I) {
+      bool Needs = Nodes[Info.Operands[I]].RequiresGrad &&
+                   operandDifferentiable(*Info.N, Info.Kernel, I);
+      Info.OperandNeedsGrad.push_back(Needs);
+      Info.RequiresGrad |= Needs;
+    }
+  }
+  Records.resize(Nodes.size());
+  return llvm::Error::success();
+}
+
+llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
+                                             const RunOptions &Opts) {
+  if (Inputs.size() != Placeholders.size())
+    return makeError(llvm::formatv("graph '{0}' takes {1} input(s) but {2} were given",
+                                   G.name(), Placeholders.size(), Inputs.size()));
+  for (unsigned I = 0; I < Inputs.size(); ++I) {
+    const Type &T = Placeholders[I]->type();
+    const Tensor &X = Inputs[I];
+    bool Matches = X.defined() && T.isTensor() && X.dtype() == T.dtype() &&
+                   (!T.hasRank() || X.rank() == T.rank());
+    for (unsigned D = 0; Matches && T.hasRank() && D < T.rank(); ++D)
+      Matches = T.dims()[D] < 0 || T.dims()[D] == X.dim(D);
+    if (!Matches)
+      return makeError(llvm::formatv("input '{0}' is {1} but the graph expects {2}",
+                                     Placeholders[I]->name(), X.describe(), T.str()));
+  }
+
+  bool BnFrozen = BnFrozenParam >= 0 && ParamTensors[BnFrozenParam].data<uint8_t>()[0] != 0;
+  bool WantGrads = Opts.RecordGradients;
+  HaveRecord = false;
+  std::vector<TensorList> Values(Nodes.size());
+  TensorList Results;
+  unsigned NextInput = 0;
+  llvm::SmallVector<Tensor, 4> Args;
+  for (unsigned I = 0; I < Nodes.size(); ++I) {
+    NodeInfo &Info = Nodes[I];
+    Node &N = *Info.N;
+    Records[I] = Record();
+    if (N.isPlaceholder()) {
+      Values[I].push_back(Inputs[NextInput++]);
+    } else if (N.isGetAttr()) {
+      Values[I].push_back(ParamTensors[Info.ParamIndex]);
+    } else if (N.isOutput()) {
+      for (unsigned Op : Info.Operands)
+        Results.push_back(Values[Op].front());
+    } else if (!Info.Kernel) { // getitem
+      TensorList &Tuple = Values[Info.Operands[0]];
+      int64_t Index = N.getInt("index");
+      if (Index < 0 || Index >= (int64_t)Tuple.size())
+        return makeError(llvm::formatv("node '{0}' (getitem): index {1} is out of range for "
+                                       "a tuple of {2}",
+                                       N.name(), Index, Tuple.size()));
+      Values[I].push_back(Tuple[Index]);
+    } else {
+      Args.clear();
+      for (unsigned Op : Info.Operands)
+        Args.push_back(Values[Op].front());
+      bool Recording = WantGrads && Info.RequiresGrad;
+      ForwardArgs FA{N, Args};
+      FA.Training = Opts.Training && !(Info.FreezableBatchNorm && BnFrozen);
+      FA.UpdateState = Opts.UpdateState;
+      FA.Saved = Recording ? &Records[I].Saved : nullptr;
+      FA.RandomSeed = mixSeed(Opts.Seed, I);
+      if (llvm::Error E = inNode(N, Info.Kernel->Forward(FA, Values[I])))
+        return std::move(E);
+      if (Recording) {
+        Record &R = Records[I];
+        R.Valid = true;
+        for (const Tensor &A : Args)
+          R.InputShapes.push_back(Shape(A.shape().begin(), A.shape().end()));
+        if (Info.Kernel->Saves & SavesInputs)
+          R.Inputs.assign(Args.begin(), Args.end());
+        else
+          R.Inputs.resize(Args.size());
+        if (Info.Kernel->Saves & SavesOutputs)
+          R.Outputs = Values[I];
+      }
+    }
+    for (unsigned Op : Info.Operands)
+      if (Nodes[Op].LastUse == I)
+        Values[Op].clear();
+    if (Info.LastUse == I)
+      Values[I].clear();
+  }
+  HaveRecord = WantGrads;
+  return Results;
+}
+
+llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFinite) {
+  if (!HaveRecord)
+    return makeError("backward needs a forward pass run with RecordGradients");
+  HaveRecord = false;
+  if (GradOutputs.size() != OutputNodes.size())
+    return makeError(llvm::formatv("backward got {0} output gradient(s) for {1} output(s)",
+                                   GradOutputs.size(), OutputNodes.size()));
+  for (Tensor &T : ParamGrads)
+    T = Tensor();
+  std::vector<TensorList> Grads(Nodes.size());
+  for (unsigned I = 0; I < OutputNodes.size(); ++I) {
+    TensorList &Slot = Grads[IndexOf[OutputNodes[I]]];
+    if (Slot.empty())
+      Slot.resize(1);
+    Slot[0] = addGradients(Slot[0], GradOutputs[I]);
+  }
+
+  llvm::SmallVector<Tensor, 4> InGrads;
+  for (unsigned I = Nodes.size(); I-- > 0;) {
+    NodeInfo &Info = Nodes[I];
+    TensorList G = std::move(Grads[I]);
+    Grads[I].clear();
+    Record R = std::move(Records[I]);
+    Records[I] = Record();
+    if (!Info.RequiresGrad || G.empty())
+      continue;
+    Node &N = *Info.N;
+    if (Info.ParamIndex >= 0) {
+      ParamGrads[Info.ParamIndex] = addGradients(ParamGrads[Info.ParamIndex], G.front());
+      continue;
+    }
+    if (!Info.Kernel) { // getitem: route into the tuple's element slot
+      unsigned Tuple = Info.Operands[0];
+      size_t Arity = Nodes[Tuple].N->type().isTuple()
+                         ? Nodes[Tuple].N->type().elements().size()
+                         : 1;
+      TensorList &Slot = Grads[Tuple];
+      if (Slot.size() < Arity)
+        Slot.resize(Arity);
+      int64_t Index = N.getInt("index");
+      Slot[Index] = addGradients(Slot[Index], G.front());
+      continue;
+    }
+    if (!R.Valid)
+      continue;
+    size_t NumOutputs = std::max<size_t>(1, R.Outputs.size());
+    if (N.type().isTuple())
+      NumOutputs = std::max(NumOutputs, N.type().elements().size());
+    G.resize(std::max(G.size(), NumOutputs));
+    InGrads.assign(Info.Operands.size(), Tensor());
+    BackwardArgs BA{N, R.Inputs, R.InputShapes, R.Outputs, R.Saved, G, Info.OperandNeedsGrad};
+    if (llvm::Error E = inNode(N, Info.Kernel->Backward(BA, InGrads)))
+      return E;
+    for (unsigned Op = 0; Op < Info.Operands.size(); ++Op) {
+      if (!Info.OperandNeedsGrad[Op] || !InGrads[Op].defined())
+        continue;
+      if (InGrads[Op].numel() != shapeNumel(R.InputShapes[Op]))
+        return makeError(llvm::formatv("node '{0}' ({1}): the gradient of operand {2} is {3} "
+                                       "but the operand is {4}; this is a kernel bug",
+                                       N.name(), N.opName(), Op, InGrads[Op].describe(),
+                                       shapeString(R.InputShapes[Op])));
+      if (CheckFinite && !allFinite(InGrads[Op]))
+        return makeError(llvm::formatv(
+            "node '{0}' ({1}): the gradient of operand {2} ('{3}') contains NaN or Inf",
+            N.name(), N.opName(), Op, N.operand(Op)->name()));
+      TensorList &Slot = Grads[Info.Operands[Op]];
+      if (Slot.empty())
+        Slot.resize(1);
+      Tensor Shaped = InGrads[Op].view(R.InputShapes[Op]);
+      Slot[0] = addGradients(Slot[0], Shaped);
+    }
+  }
+  return llvm::Error::success();
+}
+
+const Tensor &Executor::parameter(const Parameter *P) const {
+  return ParamTensors[ParamIndexOf.lookup(P)];
+}
+
+const Tensor &Executor::gradient(const Parameter *P) const {
+  return ParamGrads[ParamIndexOf.lookup(P)];
+}
+
+void Executor::syncToGraph() {
+  for (unsigned I = 0; I < Params.size(); ++I) {
+    llvm::ArrayRef<uint8_t> Bytes = ParamTensors[I].bytes();
+    Params[I]->setData(std::vector<uint8_t>(Bytes.begin(), Bytes.end()));
+  }
+}
+
+void Executor::reloadFromGraph() {
+  for (unsigned I = 0; I < Params.size(); ++I)
+    ParamTensors[I].copyFrom(Tensor::fromBytes(Params[I]->type().dims(),
+                                               Params[I]->type().dtype(), Params[I]->bytes()));
+}

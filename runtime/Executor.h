@@ -1,0 +1,122 @@
+//===- Executor.h - Forward and reverse-mode execution of QIR ---*- C++ -*-===//
+//
+// Runs a graph's nodes in program order with the kernels of runtime/Kernel.h.
+// The forward pass frees every value after its last use and, when gradients
+// are wanted, keeps only what each node's backward kernel asked for; backward
+// walks the recorded nodes in reverse, accumulates operand gradients and
+// leaves one gradient per trainable parameter. Parameters live in the
+// executor as tensors (stateful ops update them in place) until
+// syncToGraph() writes them back.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QATC_RUNTIME_EXECUTOR_H
+#define QATC_RUNTIME_EXECUTOR_H
+
+#include "runtime/Kernel.h"
+
+#include "ir/Graph.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <memory>
+#include <vector>
+
+namespace qatc {
+namespace runtime {
+
+/// How one forward pass runs.
+struct RunOptions {
+  /// Training mode (batch statistics, dropout).
+  bool Training = false;
+  /// Observers and running statistics are updated in place.
+  bool UpdateState = false;
+  /// Record what backward() needs.
+  bool RecordGradients = false;
+  /// Seeds random ops (dropout); vary it per step.
+  uint64_t Seed = 0;
+};
+
+/// Executes one graph; the graph must outlive the executor and not change.
+class Executor {
+public:
+  /// Checks that every op has a kernel and every parameter has data, and
+  /// loads the parameters. Errors name the node or parameter.
+  static llvm::Expected<std::unique_ptr<Executor>> create(Graph &G);
+
+  /// Runs forward on one tensor per placeholder (in graph order); returns one
+  /// tensor per graph output.
+  llvm::Expected<TensorList> forward(llvm::ArrayRef<Tensor> Inputs, const RunOptions &Opts);
+
+  /// Back-propagates from the last forward (which must have recorded
+  /// gradients) given one gradient per output (undefined = zero), and sets
+  /// gradient(P) for every trainable parameter that received one. With
+  /// CheckFinite, the first node whose gradient holds a NaN or Inf stops it
+  /// with an error naming the node.
+  llvm::Error backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFinite = true);
+
+  /// The f32 parameters that get gradients (those with a differentiable
+  /// use), in graph order.
+  llvm::ArrayRef<Parameter *> trainableParameters() const { return Trainable; }
+  /// The live tensor of parameter P (updated in place by optimizers and
+  /// stateful ops).
+  const Tensor &parameter(const Parameter *P) const;
+  /// The gradient of P from the last backward(); undefined when none.
+  const Tensor &gradient(const Parameter *P) const;
+  /// The placeholders, in the order forward() binds inputs.
+  llvm::ArrayRef<Node *> inputs() const { return Placeholders; }
+  /// The nodes the graph output returns.
+  llvm::ArrayRef<Node *> outputs() const { return OutputNodes; }
+  /// Writes every parameter tensor back into the graph's parameters.
+  void syncToGraph();
+  /// Reloads every parameter tensor from the graph (after the graph's
+  /// parameters were changed outside the executor).
+  void reloadFromGraph();
+  Graph &graph() const { return G; }
+
+private:
+  explicit Executor(Graph &G) : G(G) {}
+  llvm::Error plan();
+
+  struct NodeInfo {
+    Node *N = nullptr;
+    const OpKernel *Kernel = nullptr;
+    /// Operand value indices.
+    llvm::SmallVector<unsigned, 4> Operands;
+    /// Index of the last node reading this value (the node itself if none).
+    unsigned LastUse = 0;
+    /// A gradient can flow into this value from a trainable parameter.
+    bool RequiresGrad = false;
+    /// Per operand: the kernel differentiates it and it requires grad.
+    llvm::SmallVector<bool, 4> OperandNeedsGrad;
+    /// The batch norm of a conv + batch norm training form.
+    bool FreezableBatchNorm = false;
+    /// Index of the parameter read by a get_attr node (into ParamTensors).
+    int ParamIndex = -1;
+  };
+  /// What one forward recorded for one node's backward.
+  struct Record {
+    llvm::SmallVector<Tensor, 4> Inputs;
+    llvm::SmallVector<Shape, 4> InputShapes;
+    TensorList Outputs;
+    llvm::SmallVector<Tensor, 2> Saved;
+    bool Valid = false;
+  };
+
+  Graph &G;
+  std::vector<NodeInfo> Nodes;
+  llvm::DenseMap<const Node *, unsigned> IndexOf;
+  std::vector<Node *> Placeholders, OutputNodes;
+  std::vector<Parameter *> Params, Trainable;
+  std::vector<Tensor> ParamTensors, ParamGrads;
+  llvm::DenseMap<const Parameter *, unsigned> ParamIndexOf;
+  std::vector<Record> Records;
+  /// The index of qat.bn_frozen in Params, or -1.
+  int BnFrozenParam = -1;
+  bool HaveRecord = false;
+};
+
+} // namespace runtime
+} // namespace qatc
+
+#endif // QATC_RUNTIME_EXECUTOR_H

@@ -1,0 +1,49 @@
+//===- Parallel.h - Splitting loops across the runtime's threads -*- C++ -*-===//
+//
+// The runtime's own loops share OpenMP's thread team with oneDNN, so the two
+// never oversubscribe the cores. parallelFor splits [0, N) into one static
+// chunk per thread; results therefore depend only on the thread count, which
+// keeps training runs bit-reproducible for a given --threads.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QATC_RUNTIME_PARALLEL_H
+#define QATC_RUNTIME_PARALLEL_H
+
+#include <algorithm>
+#include <cstdint>
+
+#include <omp.h>
+
+namespace qatc {
+namespace runtime {
+
+/// Threads the runtime uses (OpenMP's team size).
+inline int numThreads() { return omp_get_max_threads(); }
+/// Sets the thread count for the runtime and oneDNN; N < 1 means 1.
+inline void setNumThreads(int N) { omp_set_num_threads(std::max(1, N)); }
+
+/// Calls Fn(Begin, End) on disjoint chunks covering [0, N), in parallel when
+/// N is larger than Grain (the smallest chunk worth a thread).
+template <typename F> void parallelFor(int64_t N, int64_t Grain, F &&Fn) {
+  if (N <= 0)
+    return;
+  int64_t MaxChunks = Grain > 0 ? (N + Grain - 1) / Grain : N;
+  int Threads = (int)std::min<int64_t>(omp_in_parallel() ? 1 : numThreads(), MaxChunks);
+  if (Threads <= 1) {
+    Fn(int64_t(0), N);
+    return;
+  }
+#pragma omp parallel num_threads(Threads)
+  {
+    int64_t T = omp_get_thread_num(), Count = omp_get_num_threads();
+    int64_t Begin = N * T / Count, End = N * (T + 1) / Count;
+    if (Begin < End)
+      Fn(Begin, End);
+  }
+}
+
+} // namespace runtime
+} // namespace qatc
+
+#endif // QATC_RUNTIME_PARALLEL_H
