@@ -78,7 +78,7 @@ uint64_t mixSeed(uint64_t Seed, uint64_t Index) {
 llvm::Expected<std::unique_ptr<Executor>> Executor::create(Graph &G) {
   std::unique_ptr<Executor> E(new Executor(G));
   if (llvm::Error Err = E->plan())
-    return std::move(Err);
+    return Err;
   return E;
 }
 
@@ -220,7 +220,12 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       FA.Saved = Recording ? &Records[I].Saved : nullptr;
       FA.RandomSeed = mixSeed(Opts.Seed, I);
       if (llvm::Error E = inNode(N, Info.Kernel->Forward(FA, Values[I])))
-        return std::move(E);
+        return E;
+      if (Opts.CheckFinite)
+        for (const Tensor &Out : Values[I])
+          if (!allFinite(Out))
+            return makeError(llvm::formatv("node '{0}' ({1}) produced NaN or Inf", N.name(),
+                                           N.opName()));
       if (Recording) {
         Record &R = Records[I];
         R.Valid = true;

@@ -35,6 +35,8 @@ struct RunOptions {
   bool RecordGradients = false;
   /// Seeds random ops (dropout); vary it per step.
   uint64_t Seed = 0;
+  /// Stop at the first node whose f32 result holds a NaN or Inf, naming it.
+  bool CheckFinite = false;
 };
 
 /// Executes one graph; the graph must outlive the executor and not change.

@@ -1,0 +1,148 @@
+//===- Optimizer.cpp - SGD, Adam and AdamW with PyTorch's update rules ----===//
+
+#include "runtime/Optimizer.h"
+
+#include "runtime/Parallel.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace qatc;
+using namespace qatc::runtime;
+
+llvm::Expected<OptimizerKind> runtime::parseOptimizerKind(llvm::StringRef Name) {
+  if (Name == "sgd")
+    return OptimizerKind::SGD;
+  if (Name == "adam")
+    return OptimizerKind::Adam;
+  if (Name == "adamw")
+    return OptimizerKind::AdamW;
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "unknown optimizer '" + Name + "'; use sgd, adam or adamw");
+}
+
+namespace {
+constexpr int64_t kGrain = 1 << 14;
+} // namespace
+
+void Optimizer::step(Executor &E, double LR) {
+  ++Steps;
+  const float Lr = float(LR), Wd = float(Opts.WeightDecay), Mom = float(Opts.Momentum);
+  for (Parameter *P : E.trainableParameters()) {
+    const Tensor &Grad = E.gradient(P);
+    if (!Grad.defined())
+      continue;
+    const Tensor &Param = E.parameter(P);
+    Slot &S = Slots[P->name()];
+    float *W = Param.f32();
+    const float *G = Grad.f32();
+    int64_t N = Param.numel();
+    if (Opts.Kind == OptimizerKind::SGD) {
+      if (Mom == 0) {
+        parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
+          for (int64_t I = B; I < End; ++I)
+            W[I] -= Lr * (G[I] + Wd * W[I]);
+        });
+        continue;
+      }
+      bool First = !S.Momentum.defined();
+      if (First)
+        S.Momentum = Tensor::empty(Param.shape());
+      float *Buf = S.Momentum.f32();
+      bool Nesterov = Opts.Nesterov;
+      parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
+        for (int64_t I = B; I < End; ++I) {
+          float D = Wd != 0 ? G[I] + Wd * W[I] : G[I];
+          Buf[I] = First ? D : Mom * Buf[I] + D;
+          W[I] -= Lr * (Nesterov ? D + Mom * Buf[I] : Buf[I]);
+        }
+      });
+      continue;
+    }
+    if (!S.ExpAvg.defined()) {
+      S.ExpAvg = Tensor::zeros(Param.shape());
+      S.ExpAvgSq = Tensor::zeros(Param.shape());
+    }
+    ++S.Steps;
+    const float B1 = float(Opts.Beta1), B2 = float(Opts.Beta2), Eps = float(Opts.Eps);
+    const double BiasCorrection1 = 1 - std::pow(Opts.Beta1, double(S.Steps));
+    const double BiasCorrection2 = 1 - std::pow(Opts.Beta2, double(S.Steps));
+    const float StepSize = float(LR / BiasCorrection1);
+    const float Bc2Sqrt = float(std::sqrt(BiasCorrection2));
+    const bool Decoupled = Opts.Kind == OptimizerKind::AdamW;
+    float *M = S.ExpAvg.f32(), *V = S.ExpAvgSq.f32();
+    parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
+      for (int64_t I = B; I < End; ++I) {
+        float D = G[I];
+        if (Decoupled)
+          W[I] *= 1 - Lr * Wd;
+        else if (Wd != 0)
+          D += Wd * W[I];
+        M[I] = M[I] * B1 + D * (1 - B1);
+        V[I] = V[I] * B2 + (1 - B2) * D * D;
+        float Denom = std::sqrt(V[I]) / Bc2Sqrt + Eps;
+        W[I] += -StepSize * (M[I] / Denom);
+      }
+    });
+  }
+}
+
+NamedTensors Optimizer::state() const {
+  NamedTensors State;
+  Tensor Count = Tensor::empty({1}, DType::I64);
+  Count.data<int64_t>()[0] = Steps;
+  State.emplace_back("optimizer.steps", Count);
+  std::vector<std::string> Names;
+  for (const auto &KV : Slots)
+    Names.push_back(KV.getKey().str());
+  std::sort(Names.begin(), Names.end());
+  for (const std::string &Name : Names) {
+    const Slot &S = Slots.find(Name)->second;
+    if (S.Momentum.defined())
+      State.emplace_back(Name + ".momentum_buffer", S.Momentum);
+    if (S.ExpAvg.defined()) {
+      State.emplace_back(Name + ".exp_avg", S.ExpAvg);
+      State.emplace_back(Name + ".exp_avg_sq", S.ExpAvgSq);
+      Tensor Steps = Tensor::empty({1}, DType::I64);
+      Steps.data<int64_t>()[0] = S.Steps;
+      State.emplace_back(Name + ".step", Steps);
+    }
+  }
+  return State;
+}
+
+llvm::Error Optimizer::loadState(const NamedTensors &State) {
+  Slots.clear();
+  Steps = 0;
+  for (const auto &[Key, T] : State) {
+    llvm::StringRef K(Key);
+    auto Scalar = [&]() -> llvm::Expected<int64_t> {
+      if (T.dtype() != DType::I64 || T.numel() != 1)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "optimizer state '" + K + "' is not one integer");
+      return T.data<int64_t>()[0];
+    };
+    if (K == "optimizer.steps") {
+      auto V = Scalar();
+      if (!V)
+        return V.takeError();
+      Steps = *V;
+    } else if (K.consume_back(".momentum_buffer")) {
+      Slots[K].Momentum = T.clone();
+    } else if (K.consume_back(".exp_avg_sq")) {
+      Slots[K].ExpAvgSq = T.clone();
+    } else if (K.consume_back(".exp_avg")) {
+      Slots[K].ExpAvg = T.clone();
+    } else if (K.consume_back(".step")) {
+      auto V = Scalar();
+      if (!V)
+        return V.takeError();
+      Slots[K].Steps = *V;
+    } else {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "unknown optimizer state entry '" + Key + "'");
+    }
+  }
+  return llvm::Error::success();
+}
