@@ -2,6 +2,8 @@
 
 #include "runtime/Tensor.h"
 
+#include "runtime/Parallel.h"
+
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/raw_ostream.h"
@@ -198,3 +200,6 @@ size_t runtime::liveBufferBytes() { return cache().live(); }
 size_t runtime::peakBufferBytes() { return cache().peak(); }
 void runtime::resetPeakBufferBytes() { cache().resetPeak(); }
 void runtime::releaseCachedBuffers() { cache().release(); }
+
+int runtime::numThreads() { return omp_get_max_threads(); }
+void runtime::setNumThreads(int N) { omp_set_num_threads(std::max(1, N)); }

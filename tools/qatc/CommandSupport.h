@@ -41,12 +41,18 @@ int runImportCommand();
 int runOptCommand();
 int runPrepareCommand();
 int runStatsCommand();
+int runTrainCommand();
+int runEvalCommand();
 
 /// The subcommands, for dispatch in main.
 llvm::cl::SubCommand &importSubCommand();
 llvm::cl::SubCommand &optSubCommand();
 llvm::cl::SubCommand &prepareSubCommand();
 llvm::cl::SubCommand &statsSubCommand();
+llvm::cl::SubCommand &trainSubCommand();
+llvm::cl::SubCommand &evalSubCommand();
+/// Applies a --threads value (0 keeps the default: every core).
+void applyThreadOption(int Count);
 
 } // namespace qatc
 

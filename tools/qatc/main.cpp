@@ -23,11 +23,13 @@ constexpr const char *kOverview =
     "  qatc import MODEL -o OUT [--input-shape ..] import an ONNX or TorchScript model\n"
     "  qatc opt IN [--passes=PIPELINE] [-o OUT]   run graph passes over a .qir/.qirb graph\n"
     "  qatc prepare IN [--config CFG] [-o OUT]    insert fake quants for quantization-aware training\n"
-    "  qatc stats IN [--json]                     print graph statistics as JSON\n\n"
+    "  qatc stats IN [--json]                     print graph statistics as JSON\n"
+    "  qatc train IN --data D.npz -o OUT          train (float, or QAT on a prepared graph)\n"
+    "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n\n"
     "Run 'qatc <command> --help' for the options of one command.\n";
 
 bool isKnownCommand(llvm::StringRef Name) {
-  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", true).Default(false);
+  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", "train", "eval", true).Default(false);
 }
 
 } // namespace
@@ -42,6 +44,8 @@ int main(int argc, char **argv) {
   llvm::cl::SubCommand &Opt = qatc::optSubCommand();
   llvm::cl::SubCommand &Prepare = qatc::prepareSubCommand();
   llvm::cl::SubCommand &Stats = qatc::statsSubCommand();
+  llvm::cl::SubCommand &Train = qatc::trainSubCommand();
+  llvm::cl::SubCommand &Eval = qatc::evalSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
     return qatc::reportError(llvm::Twine("unknown command '") + argv[1] +
@@ -69,6 +73,10 @@ int main(int argc, char **argv) {
     return qatc::runPrepareCommand();
   if (Stats)
     return qatc::runStatsCommand();
+  if (Train)
+    return qatc::runTrainCommand();
+  if (Eval)
+    return qatc::runEvalCommand();
   llvm::cl::PrintHelpMessage();
   return qatc::ExitBadInput;
 }
