@@ -22,6 +22,10 @@ llvm::Error parseInputShapeSpec(llvm::StringRef Spec, ImportOptions &Opts) {
     Dims.split(Parts, 'x');
   for (llvm::StringRef P : Parts) {
     int64_t D;
+    if (P == "?") {
+      Shape.push_back(kDynamicDim);
+      continue;
+    }
     if (P.getAsInteger(10, D) || D < 0) {
       Shape.clear();
       break;
@@ -30,7 +34,7 @@ llvm::Error parseInputShapeSpec(llvm::StringRef Spec, ImportOptions &Opts) {
   }
   if (Name.empty() || !Spec.contains('=') || Shape.size() != Parts.size() || Parts.empty())
     return importError("invalid --input-shape '" + Spec +
-                       "'; write NAME=DIMS with dims separated by x, e.g. input=1x3x224x224");
+                       "'; write NAME=DIMS with dims separated by x, e.g. input=1x3x224x224 or input=?x3x224x224 for any batch size");
   Opts.InputShapes[Name] = std::move(Shape);
   return llvm::Error::success();
 }

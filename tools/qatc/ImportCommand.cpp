@@ -19,7 +19,8 @@ static cl::opt<std::string> Output("o", cl::desc("Output graph (.qir or .qirb)")
                                    cl::value_desc("path"), cl::Required, cl::sub(ImportCmd),
                                    cl::cat(qatcCategory()));
 static cl::list<std::string>
-    InputShapes("input-shape", cl::desc("Fix an input's shape, e.g. input=1x3x224x224"),
+    InputShapes("input-shape", cl::desc("Fix an input's shape, e.g. input=1x3x224x224; ? leaves a dim open "
+                         "(input=?x3x224x224 accepts any batch size)"),
                 cl::value_desc("name=dims"), cl::sub(ImportCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> ElideParams("elide-params",
                                  cl::desc("Write parameters as 'elided' (text output only)"),
