@@ -56,9 +56,11 @@ llvm::Expected<int64_t> normAxis(int64_t Axis, int64_t Rank, llvm::StringRef Wha
   return Axis < 0 ? Axis + Rank : Axis;
 }
 
-/// Expands `padding` (one value per spatial dim, or begins then ends) into
-/// begins and ends.
-llvm::Error expandPadding(llvm::ArrayRef<int64_t> Pad, size_t Spatial, Dims &Begin, Dims &End) {
+} // namespace
+
+llvm::Error expandPadding(llvm::ArrayRef<int64_t> Pad, size_t Spatial,
+                          llvm::SmallVectorImpl<int64_t> &Begin,
+                          llvm::SmallVectorImpl<int64_t> &End) {
   if (Pad.size() == Spatial) {
     Begin.assign(Pad.begin(), Pad.end());
     End.assign(Pad.begin(), Pad.end());
@@ -74,6 +76,8 @@ llvm::Error expandPadding(llvm::ArrayRef<int64_t> Pad, size_t Spatial, Dims &Beg
       return fail("padding values must be non-negative");
   return llvm::Error::success();
 }
+
+namespace {
 
 llvm::Error requireLength(llvm::ArrayRef<int64_t> V, size_t N, llvm::StringRef Name,
                           int64_t MinValue) {

@@ -48,6 +48,13 @@ QATC_SHAPE_FN(inferDequantize)
 llvm::Expected<llvm::SmallVector<int64_t, 4>> broadcastShapes(llvm::ArrayRef<int64_t> A,
                                                               llvm::ArrayRef<int64_t> B);
 
+/// Expands a `padding` attribute (one value per spatial dim, or all begins
+/// then all ends) into per-dim begins and ends; fails on a wrong count or a
+/// negative value.
+llvm::Error expandPadding(llvm::ArrayRef<int64_t> Pad, size_t Spatial,
+                          llvm::SmallVectorImpl<int64_t> &Begin,
+                          llvm::SmallVectorImpl<int64_t> &End);
+
 } // namespace shape
 } // namespace qatc
 
