@@ -96,7 +96,7 @@ llvm::Expected<std::unique_ptr<Graph>> importModel(llvm::StringRef Path,
   PassManager PM;
   PM.VerifyEach = false;
   if (llvm::Error E = PM.addPipeline("canonicalize,dce"))
-    return std::move(E);
+    return E;
   if (llvm::Error E = PM.run(**G))
     return importError(Path + ": " + llvm::toString(std::move(E)));
   if (llvm::Error E = verify(**G))

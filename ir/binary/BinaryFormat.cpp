@@ -208,7 +208,7 @@ public:
         return corrupt();
       In.PopLimit(Limit);
       if (llvm::Error E = Field == kGraphParams ? addParameter() : addNode())
-        return std::move(E);
+        return E;
     }
     if (!In.ConsumedEntireMessage() || In.CurrentPosition() != BodySize)
       return corrupt();
