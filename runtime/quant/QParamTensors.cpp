@@ -1,0 +1,172 @@
+//===- QParamTensors.cpp - Quantization parameters held in tensors --------===//
+
+#include "runtime/quant/QParamTensors.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+using namespace qatc;
+using namespace qatc::runtime;
+using namespace qatc::runtime::quant;
+
+namespace {
+
+/// Calls Fn(I, Value) for each element of an integer or f32 tensor.
+template <typename F> void forEachValue(const Tensor &T, F &&Fn) {
+  for (int64_t I = 0; I < T.numel(); ++I) {
+    switch (T.dtype()) {
+    case DType::I8:
+      Fn(I, double(T.data<int8_t>()[I]));
+      break;
+    case DType::U8:
+      Fn(I, double(T.data<uint8_t>()[I]));
+      break;
+    case DType::I32:
+      Fn(I, double(T.data<int32_t>()[I]));
+      break;
+    case DType::I64:
+      Fn(I, double(T.data<int64_t>()[I]));
+      break;
+    case DType::F32:
+      Fn(I, double(T.f32()[I]));
+      break;
+    default:
+      llvm_unreachable("zero point dtype not checked");
+    }
+  }
+}
+
+} // namespace
+
+llvm::Expected<ChannelLayout> quant::channelLayout(llvm::ArrayRef<int64_t> Dims,
+                                                   std::optional<int64_t> Axis) {
+  ChannelLayout L;
+  if (!Axis) {
+    L.Inner = shapeNumel(Dims);
+    return L;
+  }
+  int64_t Rank = Dims.size();
+  int64_t A = *Axis < 0 ? *Axis + Rank : *Axis;
+  if (A < 0 || A >= Rank)
+    return quantError(
+        llvm::formatv("'axis' {0} is out of range for an input of rank {1}", *Axis, Rank));
+  L.PerChannel = true;
+  L.Outer = shapeNumel(Dims.take_front(A));
+  L.Channels = Dims[A];
+  L.Inner = shapeNumel(Dims.drop_front(A + 1));
+  return L;
+}
+
+int64_t quant::numSegments(const ChannelLayout &L) {
+  return L.Outer * L.Channels * ((L.Inner + SegmentElements - 1) / SegmentElements);
+}
+
+llvm::Error quant::checkQParamSize(const Tensor &T, const ChannelLayout &L, llvm::StringRef What) {
+  if (T.numel() == L.Channels)
+    return llvm::Error::success();
+  if (!L.PerChannel)
+    return quantError(
+        llvm::formatv("per-tensor {0} must have one element, not {1}", What, T.numel()));
+  return quantError(llvm::formatv("{0} has {1} values but the input has {2} channels along "
+                                  "'axis'",
+                                  What, T.numel(), L.Channels));
+}
+
+llvm::Error quant::checkZeroPointDType(const Tensor &ZeroPoint) {
+  switch (ZeroPoint.dtype()) {
+  case DType::I8:
+  case DType::U8:
+  case DType::I32:
+  case DType::I64:
+  case DType::F32:
+    return llvm::Error::success();
+  default:
+    return quantError(llvm::formatv("zero point must be i8, u8, i32, i64 or f32, not {0}",
+                                    dtypeName(ZeroPoint.dtype())));
+  }
+}
+
+llvm::SmallVector<float, 8> quant::zeroPointValues(const Tensor &ZeroPoint) {
+  llvm::SmallVector<float, 8> Values(ZeroPoint.numel());
+  forEachValue(ZeroPoint, [&](int64_t I, double V) { Values[I] = float(V); });
+  return Values;
+}
+
+llvm::SmallVector<int64_t, 8> quant::integerZeroPoints(const Tensor &ZeroPoint) {
+  llvm::SmallVector<int64_t, 8> Values(ZeroPoint.numel());
+  forEachValue(ZeroPoint, [&](int64_t I, double V) { Values[I] = int64_t(std::nearbyint(V)); });
+  return Values;
+}
+
+void quant::storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const Tensor &ZeroPoint) {
+  assert(Scale.numel() == (int64_t)Q.size() && ZeroPoint.numel() == (int64_t)Q.size() &&
+         "one scale and zero point per channel");
+  for (size_t C = 0; C < Q.size(); ++C) {
+    Scale.f32()[C] = Q[C].Scale;
+    int64_t Z = Q[C].ZeroPoint;
+    switch (ZeroPoint.dtype()) {
+    case DType::I8:
+      ZeroPoint.data<int8_t>()[C] = int8_t(Z);
+      break;
+    case DType::U8:
+      ZeroPoint.data<uint8_t>()[C] = uint8_t(Z);
+      break;
+    case DType::I32:
+      ZeroPoint.data<int32_t>()[C] = int32_t(Z);
+      break;
+    case DType::I64:
+      ZeroPoint.data<int64_t>()[C] = Z;
+      break;
+    case DType::F32:
+      ZeroPoint.f32()[C] = float(Z);
+      break;
+    default:
+      llvm_unreachable("zero point dtype not checked");
+    }
+  }
+}
+
+void quant::channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::MutableArrayRef<float> Min,
+                          llvm::MutableArrayRef<float> Max) {
+  assert(X.numel() > 0 && X.numel() == L.numel() && "observing an empty or mismatched tensor");
+  std::vector<float> SegMin(numSegments(L)), SegMax(numSegments(L));
+  std::vector<int64_t> SegChannel(numSegments(L));
+  const float *P = X.f32();
+  forEachSegment(L, [&](int64_t S, int64_t C, int64_t Begin, int64_t End) {
+    float Lo = P[Begin], Hi = P[Begin];
+    for (int64_t I = Begin + 1; I < End; ++I) {
+      Lo = nanPropagatingMin(Lo, P[I]);
+      Hi = nanPropagatingMax(Hi, P[I]);
+    }
+    SegMin[S] = Lo;
+    SegMax[S] = Hi;
+    SegChannel[S] = C;
+  });
+  std::fill(Min.begin(), Min.end(), std::numeric_limits<float>::infinity());
+  std::fill(Max.begin(), Max.end(), -std::numeric_limits<float>::infinity());
+  for (size_t S = 0; S < SegMin.size(); ++S) {
+    int64_t C = SegChannel[S];
+    Min[C] = nanPropagatingMin(Min[C], SegMin[S]);
+    Max[C] = nanPropagatingMax(Max[C], SegMax[S]);
+  }
+}
+
+void quant::observe(const Tensor &X, const ChannelLayout &L, const FakeQuantAttrs &Attrs,
+                    const Tensor &MinVal, const Tensor &MaxVal, const Tensor &Scale,
+                    const Tensor &ZeroPoint) {
+  int64_t C = L.Channels;
+  assert(MinVal.numel() == C && MaxVal.numel() == C && "one running range per channel");
+  if (X.numel() > 0) {
+    llvm::SmallVector<float, 8> BatchMin(C), BatchMax(C);
+    channelMinMax(X, L, BatchMin, BatchMax);
+    for (int64_t I = 0; I < C; ++I)
+      updateRange(Attrs, BatchMin[I], BatchMax[I], MinVal.f32()[I], MaxVal.f32()[I]);
+  }
+  llvm::SmallVector<QParams, 8> Q(C);
+  for (int64_t I = 0; I < C; ++I)
+    Q[I] = computeQParams(MinVal.f32()[I], MaxVal.f32()[I], Attrs.Scheme, Attrs.Range);
+  storeQParams(Q, Scale, ZeroPoint);
+}

@@ -1,0 +1,121 @@
+//===- QParamTensors.h - Quantization parameters held in tensors -*- C++ -*-===//
+//
+// The tensor side of quantization shared by the fake_quantize, quantize and
+// dequantize kernels and by finalize: a tensor seen as [outer, channel,
+// inner] around its quantization axis, a parallel loop over fixed segments
+// of it (so reductions are the same for any thread count), scale and zero
+// point tensors of any supported dtype, and running an observer on a tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QATC_RUNTIME_QUANT_QPARAMTENSORS_H
+#define QATC_RUNTIME_QUANT_QPARAMTENSORS_H
+
+#include "runtime/Parallel.h"
+#include "runtime/Tensor.h"
+#include "runtime/quant/Observer.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/Error.h"
+
+#include <cmath>
+#include <optional>
+
+namespace qatc {
+namespace runtime {
+namespace quant {
+
+/// A tensor viewed as [Outer, Channels, Inner] around its quantization axis;
+/// per tensor it is one channel of all elements.
+struct ChannelLayout {
+  int64_t Outer = 1;
+  int64_t Channels = 1;
+  int64_t Inner = 1;
+  /// Quantized along an axis (else per tensor).
+  bool PerChannel = false;
+
+  int64_t numel() const { return Outer * Channels * Inner; }
+  /// Elements in one channel (N of the LSQ gradient scale).
+  int64_t perChannel() const { return Outer * Inner; }
+};
+
+/// The layout of a tensor of shape Dims quantized along Axis (negative counts
+/// from the back; none means per tensor). An axis outside the rank is an error.
+llvm::Expected<ChannelLayout> channelLayout(llvm::ArrayRef<int64_t> Dims,
+                                            std::optional<int64_t> Axis);
+
+/// V rounded to an integer, half to even: std::nearbyint in the default
+/// rounding mode (bit for bit, -0 included), without its library call for
+/// the usual small values (adding 1.5 * 2^23 leaves no fraction bits when
+/// |V| < 2^22).
+inline float roundHalfEven(float V) {
+  constexpr float Magic = 12582912.0f;
+  float A = std::fabs(V);
+  return A < 4194304.0f ? std::copysign((A + Magic) - Magic, V) : std::nearbyint(V);
+}
+
+/// V clamped to [Lo, Hi], NaN going to Lo (as torch's integer conversion of
+/// NaN does); std::fmin/fmax semantics without their library calls.
+inline float clampToRange(float V, float Lo, float Hi) {
+  return !(V >= Lo) ? Lo : (V > Hi ? Hi : V);
+}
+
+/// Segments: each lies inside one [channel] row of Inner elements and holds at
+/// most SegmentElements of them. Their bounds depend only on the layout.
+inline constexpr int64_t SegmentElements = int64_t(1) << 14;
+
+/// The number of segments covering L.
+int64_t numSegments(const ChannelLayout &L);
+
+/// Calls Fn(Segment, Channel, Begin, End) for every segment of L, in
+/// parallel; [Begin, End) are flat element indices of the tensor.
+template <typename F> void forEachSegment(const ChannelLayout &L, F &&Fn) {
+  int64_t PerRow = (L.Inner + SegmentElements - 1) / SegmentElements;
+  int64_t Length = std::min(L.Inner, SegmentElements);
+  int64_t Grain = std::max<int64_t>(1, SegmentElements / std::max<int64_t>(1, Length));
+  parallelFor(numSegments(L), Grain, [&](int64_t Begin, int64_t End) {
+    for (int64_t S = Begin; S < End; ++S) {
+      int64_t Row = S / PerRow, Piece = S % PerRow;
+      int64_t First = Row * L.Inner + Piece * SegmentElements;
+      int64_t Last = std::min(First + SegmentElements, (Row + 1) * L.Inner);
+      Fn(S, Row % L.Channels, First, Last);
+    }
+  });
+}
+
+/// Checks that a scale or zero point tensor has one value per channel of L
+/// (what names it in the message, e.g. "scale").
+llvm::Error checkQParamSize(const Tensor &T, const ChannelLayout &L, llvm::StringRef What);
+
+/// Checks that a zero point tensor has a dtype the kernels read: i8, u8, i32,
+/// i64 or f32.
+llvm::Error checkZeroPointDType(const Tensor &ZeroPoint);
+
+/// The zero points as floats (f32 ones as stored).
+llvm::SmallVector<float, 8> zeroPointValues(const Tensor &ZeroPoint);
+
+/// The zero points as integers (f32 ones rounded half to even).
+llvm::SmallVector<int64_t, 8> integerZeroPoints(const Tensor &ZeroPoint);
+
+/// Writes qparams into Scale (f32) and ZeroPoint (its own dtype), one per
+/// element of Q.
+void storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const Tensor &ZeroPoint);
+
+/// Per-channel minimum and maximum of the f32 tensor X (NaN propagates, as in
+/// torch.aminmax); X must not be empty.
+void channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::MutableArrayRef<float> Min,
+                   llvm::MutableArrayRef<float> Max);
+
+/// Runs the observer of Attrs on X, as torch's FakeQuantize does when its
+/// observer is enabled: folds X's per-channel range into MinVal and MaxVal
+/// (skipped for an empty X), then recomputes Scale and ZeroPoint from them.
+/// All four tensors have one element per channel and are updated in place.
+void observe(const Tensor &X, const ChannelLayout &L, const FakeQuantAttrs &Attrs,
+             const Tensor &MinVal, const Tensor &MaxVal, const Tensor &Scale,
+             const Tensor &ZeroPoint);
+
+} // namespace quant
+} // namespace runtime
+} // namespace qatc
+
+#endif // QATC_RUNTIME_QUANT_QPARAMTENSORS_H
