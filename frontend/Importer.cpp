@@ -50,7 +50,9 @@ static llvm::Expected<std::unique_ptr<Graph>> importTorchScriptViaHelper(llvm::S
   for (const auto &Entry : Opts.InputShapes) {
     std::string Spec = Entry.getKey().str() + "=";
     for (size_t I = 0; I < Entry.getValue().size(); ++I)
-      Spec += (I ? "x" : "") + std::to_string(Entry.getValue()[I]);
+      Spec += (I ? "x" : "") + (Entry.getValue()[I] == kDynamicDim
+                                    ? std::string("?")
+                                    : std::to_string(Entry.getValue()[I]));
     Args.push_back("--input-shape=" + Spec);
   }
   std::vector<llvm::StringRef> ArgRefs(Args.begin(), Args.end());

@@ -45,7 +45,22 @@ llvm::Expected<Dataset> Dataset::fromArrays(Tensor X, Tensor Y, llvm::StringRef 
   Dataset D;
   D.X = std::move(X);
   D.Y = std::move(Y);
+  D.Origin = Origin.str();
   return D;
+}
+
+llvm::Error Dataset::checkLabels(int64_t Classes) const {
+  if (Y.dtype() != DType::I64 || Y.rank() != 1)
+    return dataError(Origin, llvm::formatv("cross entropy needs one integer label per sample in "
+                                           "'y' but it is {0}",
+                                           Y.describe()));
+  const int64_t *Labels = Y.data<int64_t>();
+  for (int64_t I = 0; I < Y.numel(); ++I)
+    if (Labels[I] < 0 || Labels[I] >= Classes)
+      return dataError(Origin, llvm::formatv("label {0} of sample {1} is outside the model's {2} "
+                                             "classes [0, {2})",
+                                             Labels[I], I, Classes));
+  return llvm::Error::success();
 }
 
 static Tensor gatherRows(const Tensor &T, llvm::ArrayRef<int64_t> Indices) {

@@ -15,6 +15,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <string>
 #include <vector>
 
 namespace qatc {
@@ -29,6 +30,11 @@ public:
   static llvm::Expected<Dataset> fromArrays(Tensor X, Tensor Y, llvm::StringRef Origin);
 
   int64_t size() const { return X.dim(0); }
+  /// The file (or description) the data came from, for messages.
+  llvm::StringRef origin() const { return Origin; }
+  /// Checks that every target is a class label in [0, Classes); the error
+  /// names the first bad sample by its index in the file.
+  llvm::Error checkLabels(int64_t Classes) const;
   const Tensor &inputs() const { return X; }
   const Tensor &targets() const { return Y; }
 
@@ -42,6 +48,7 @@ public:
 
 private:
   Tensor X, Y;
+  std::string Origin;
 };
 
 } // namespace runtime

@@ -65,7 +65,11 @@ void Optimizer::step(Executor &E, double LR) {
       S.ExpAvgSq = Tensor::zeros(Param.shape());
     }
     ++S.Steps;
+    // Scalars are formed in double and rounded once, as Python floats are
+    // before torch casts them: float(1 - 0.999) is not 1 - float(0.999).
     const float B1 = float(Opts.Beta1), B2 = float(Opts.Beta2), Eps = float(Opts.Eps);
+    const float OneMinusB1 = float(1 - Opts.Beta1), OneMinusB2 = float(1 - Opts.Beta2);
+    const float Decay = float(1 - LR * Opts.WeightDecay);
     const double BiasCorrection1 = 1 - std::pow(Opts.Beta1, double(S.Steps));
     const double BiasCorrection2 = 1 - std::pow(Opts.Beta2, double(S.Steps));
     const float StepSize = float(LR / BiasCorrection1);
@@ -76,11 +80,11 @@ void Optimizer::step(Executor &E, double LR) {
       for (int64_t I = B; I < End; ++I) {
         float D = G[I];
         if (Decoupled)
-          W[I] *= 1 - Lr * Wd;
+          W[I] *= Decay;
         else if (Wd != 0)
           D += Wd * W[I];
-        M[I] = M[I] * B1 + D * (1 - B1);
-        V[I] = V[I] * B2 + (1 - B2) * D * D;
+        M[I] = M[I] * B1 + D * OneMinusB1;
+        V[I] = V[I] * B2 + OneMinusB2 * D * D;
         float Denom = std::sqrt(V[I]) / Bc2Sqrt + Eps;
         W[I] += -StepSize * (M[I] / Denom);
       }

@@ -98,6 +98,9 @@ llvm::Expected<EvalResult> runtime::evaluate(Executor &E, const Dataset &D, Loss
     auto Out = E.forward({X}, RunOptions());
     if (!Out)
       return Out.takeError();
+    if (Begin == 0 && Loss == LossKind::CrossEntropy && Out->front().rank() == 2)
+      if (llvm::Error Err = D.checkLabels(Out->front().dim(1)))
+        return Err;
     auto L = computeLoss(Loss, Out->front(), Y, /*WantGrad=*/false);
     if (!L)
       return L.takeError();
@@ -193,6 +196,13 @@ llvm::Expected<TrainSummary> runtime::train(std::unique_ptr<Graph> &G, const Dat
     auto Out = E.forward({X}, Run);
     if (!Out)
       return Stopped(Step, Out.takeError());
+    if (Step == FirstStep && Opts.Loss == LossKind::CrossEntropy && Out->front().rank() == 2) {
+      if (llvm::Error Err = Train.checkLabels(Out->front().dim(1)))
+        return Err;
+      if (Validation)
+        if (llvm::Error Err = Validation->checkLabels(Out->front().dim(1)))
+          return Err;
+    }
     auto L = computeLoss(Opts.Loss, Out->front(), Y);
     if (!L)
       return L.takeError();

@@ -214,7 +214,7 @@ llvm::Error OnnxGraphImporter::importInputs() {
         return error("--input-shape for '" + In.name() + "' has " + llvm::Twine(Shape.size()) +
                      " dims but the model declares " + Declared.str());
       for (size_t I = 0; Dims && I < Shape.size(); ++I)
-        if ((*Dims)[I] >= 0 && (*Dims)[I] != Shape[I])
+        if ((*Dims)[I] >= 0 && Shape[I] >= 0 && (*Dims)[I] != Shape[I])
           return error("--input-shape for '" + In.name() + "' gives " +
                        llvm::Twine(Shape[I]) + " for dim " + llvm::Twine(I) +
                        " but the model declares " + Declared.str());

@@ -9,6 +9,8 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
+
 namespace qatc {
 
 namespace cl = llvm::cl;
@@ -72,6 +74,10 @@ static cl::opt<bool> Resume("resume", cl::desc("Continue from the checkpoint"),
                             cl::sub(TrainCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"), cl::sub(TrainCmd),
                           cl::cat(qatcCategory()));
+// For crash-recovery tests: end the process abruptly (no output, exit 3)
+// right after step N, as a kill would.
+static cl::opt<int64_t> CrashAfterStep("crash-after-step", cl::Hidden, cl::init(0),
+                                       cl::sub(TrainCmd));
 
 cl::SubCommand &trainSubCommand() { return TrainCmd; }
 
@@ -145,7 +151,11 @@ int runTrainCommand() {
   }
   ProgressDisplay Progress(llvm::errs());
   auto Summary = train(G, *Train, Validation ? &*Validation : nullptr, Opts,
-                       [&](const StepReport &R) { Progress.update(R); });
+                       [&](const StepReport &R) {
+                         Progress.update(R);
+                         if (R.Step == CrashAfterStep)
+                           std::_Exit(3);
+                       });
   Progress.finish();
   if (!Summary)
     return reportError(Summary.takeError(), ExitBadInput);
