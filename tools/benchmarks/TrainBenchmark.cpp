@@ -31,6 +31,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <fstream>
+
+#include <unistd.h>
 #include <string>
 
 using namespace qatc;
@@ -231,7 +233,7 @@ int main(int argc, char **argv) {
   for (const Config &C : kConfigs) {
     if (!Only.empty() && !llvm::StringRef(C.Name).contains(Only))
       continue;
-    std::string Stem = (Dir + "/" + llvm::StringRef(C.Name).replace(' ', '_')).str();
+    std::string Stem = (Dir + "/" + C.Name).str();
     for (char &Ch : Stem)
       if (Ch == ' ')
         Ch = '_';
