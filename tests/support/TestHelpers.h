@@ -22,6 +22,11 @@ template <typename T> std::string errorText(llvm::Expected<T> &E) {
   return E ? "" : llvm::toString(E.takeError());
 }
 
+/// The error's message, or "" for a temporary Expected holding a value.
+template <typename T> std::string errorText(llvm::Expected<T> &&E) {
+  return E ? "" : llvm::toString(E.takeError());
+}
+
 } // namespace testing
 } // namespace qatc
 
