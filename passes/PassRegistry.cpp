@@ -1,6 +1,7 @@
 //===- PassRegistry.cpp - Passes available to pipelines -------------------===//
 #include "passes/PassRegistry.h"
 
+#include "passes/quant/FinalizePass.h"
 #include "passes/quant/PreparePass.h"
 #include "passes/transforms/Transforms.h"
 

@@ -23,7 +23,9 @@ size_t eliminateDeadCode(Graph &G) {
       Read.insert(N.param());
   for (auto It = G.params().begin(); It != G.params().end();) {
     Parameter &P = *It++;
-    if (!Read.count(&P))
+    // Model-wide QAT state (qat.step, qat.milestones, qat.bn_frozen) is read
+    // by the runtime by name, not by get_attr nodes (docs/prepare.md).
+    if (!Read.count(&P) && !P.name().startswith("qat."))
       G.eraseParameter(&P);
   }
   return Erased;

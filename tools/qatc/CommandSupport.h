@@ -43,6 +43,7 @@ int runPrepareCommand();
 int runStatsCommand();
 int runTrainCommand();
 int runEvalCommand();
+int runFinalizeCommand();
 
 /// The subcommands, for dispatch in main.
 llvm::cl::SubCommand &importSubCommand();
@@ -51,6 +52,7 @@ llvm::cl::SubCommand &prepareSubCommand();
 llvm::cl::SubCommand &statsSubCommand();
 llvm::cl::SubCommand &trainSubCommand();
 llvm::cl::SubCommand &evalSubCommand();
+llvm::cl::SubCommand &finalizeSubCommand();
 /// Applies a --threads value (0 keeps the default: every core).
 void applyThreadOption(int Count);
 

@@ -25,11 +25,12 @@ constexpr const char *kOverview =
     "  qatc prepare IN [--config CFG] [-o OUT]    insert fake quants for quantization-aware training\n"
     "  qatc stats IN [--json]                     print graph statistics as JSON\n"
     "  qatc train IN --data D.npz -o OUT          train (float, or QAT on a prepared graph)\n"
-    "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n\n"
+    "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n"
+    "  qatc finalize IN -o OUT                    quantized QIR from a trained prepared graph\n\n"
     "Run 'qatc <command> --help' for the options of one command.\n";
 
 bool isKnownCommand(llvm::StringRef Name) {
-  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", "train", "eval", true).Default(false);
+  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", "train", "eval", "finalize", true).Default(false);
 }
 
 } // namespace
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
   llvm::cl::SubCommand &Stats = qatc::statsSubCommand();
   llvm::cl::SubCommand &Train = qatc::trainSubCommand();
   llvm::cl::SubCommand &Eval = qatc::evalSubCommand();
+  llvm::cl::SubCommand &Finalize = qatc::finalizeSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
     return qatc::reportError(llvm::Twine("unknown command '") + argv[1] +
@@ -77,6 +79,8 @@ int main(int argc, char **argv) {
     return qatc::runTrainCommand();
   if (Eval)
     return qatc::runEvalCommand();
+  if (Finalize)
+    return qatc::runFinalizeCommand();
   llvm::cl::PrintHelpMessage();
   return qatc::ExitBadInput;
 }
