@@ -7,8 +7,12 @@
 #include "ir/Verifier.h"
 
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 using namespace qatc;
 using namespace qatc::runtime;
@@ -73,13 +77,63 @@ uint64_t mixSeed(uint64_t Seed, uint64_t Index) {
   return Z ^ (Z >> 31);
 }
 
+using ProfileClock = std::chrono::steady_clock;
+
+double msSince(ProfileClock::time_point Start) {
+  return std::chrono::duration<double, std::milli>(ProfileClock::now() - Start).count();
+}
+
+/// QATC_PROFILE set to anything but "" or "0".
+bool profilingRequested() {
+  const char *V = std::getenv("QATC_PROFILE");
+  return V && *V && llvm::StringRef(V) != "0";
+}
+
 } // namespace
 
 llvm::Expected<std::unique_ptr<Executor>> Executor::create(Graph &G) {
   std::unique_ptr<Executor> E(new Executor(G));
   if (llvm::Error Err = E->plan())
     return Err;
+  E->Profiling = profilingRequested();
   return E;
+}
+
+Executor::~Executor() {
+  if (Profiling && ProfiledForwards > 0)
+    printProfile();
+}
+
+void Executor::printProfile() const {
+  struct Row {
+    llvm::StringRef Op;
+    ProfileEntry E;
+  };
+  std::vector<Row> Rows;
+  for (const auto &KV : Profile)
+    Rows.push_back({KV.getKey(), KV.getValue()});
+  std::sort(Rows.begin(), Rows.end(), [](const Row &A, const Row &B) {
+    double TA = A.E.ForwardMs + A.E.BackwardMs, TB = B.E.ForwardMs + B.E.BackwardMs;
+    return TA != TB ? TA > TB : A.Op < B.Op;
+  });
+  double Fwd = std::max<int64_t>(1, ProfiledForwards);
+  double Bwd = std::max<int64_t>(1, ProfiledBackwards);
+  llvm::raw_ostream &OS = llvm::errs();
+  OS << llvm::formatv("QATC_PROFILE graph '{0}': {1} forward and {2} backward passes (the "
+                      "first of each left out), {3} threads; milliseconds per pass\n",
+                      G.name(), ProfiledForwards, ProfiledBackwards, numThreads());
+  OS << llvm::formatv("{0,-32} {1,7} {2,9} {3,9} {4,9}\n", "op", "calls", "forward", "backward",
+                      "total");
+  double SumF = 0, SumB = 0;
+  for (const Row &R : Rows) {
+    double F = R.E.ForwardMs / Fwd, B = R.E.BackwardMs / Bwd;
+    SumF += F;
+    SumB += B;
+    OS << llvm::formatv("{0,-32} {1,7:F1} {2,9:F3} {3,9:F3} {4,9:F3}\n", R.Op,
+                        R.E.ForwardCalls / Fwd, F, B, F + B);
+  }
+  OS << llvm::formatv("{0,-32} {1,7} {2,9:F3} {3,9:F3} {4,9:F3}\n", "total", "", SumF, SumB,
+                      SumF + SumB);
 }
 
 llvm::Error Executor::plan() {
@@ -185,6 +239,8 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
 
   bool BnFrozen = BnFrozenParam >= 0 && ParamTensors[BnFrozenParam].data<uint8_t>()[0] != 0;
   bool WantGrads = Opts.RecordGradients;
+  // The first pass (primitive creation, first allocations) is not profiled.
+  bool ProfileThisPass = Profiling && ForwardPasses++ > 0;
   HaveRecord = false;
   std::vector<TensorList> Values(Nodes.size());
   TensorList Results;
@@ -219,8 +275,16 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       FA.UpdateState = Opts.UpdateState;
       FA.Saved = Recording ? &Records[I].Saved : nullptr;
       FA.RandomSeed = mixSeed(Opts.Seed, I);
+      ProfileClock::time_point Start;
+      if (ProfileThisPass)
+        Start = ProfileClock::now();
       if (llvm::Error E = inNode(N, Info.Kernel->Forward(FA, Values[I])))
         return E;
+      if (ProfileThisPass) {
+        ProfileEntry &P = Profile[N.opName()];
+        P.ForwardMs += msSince(Start);
+        ++P.ForwardCalls;
+      }
       if (Opts.CheckFinite)
         for (const Tensor &Out : Values[I])
           if (!allFinite(Out))
@@ -246,6 +310,7 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       Values[I].clear();
   }
   HaveRecord = WantGrads;
+  ProfiledForwards += ProfileThisPass;
   return Results;
 }
 
@@ -258,6 +323,7 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
                                    GradOutputs.size(), OutputNodes.size()));
   for (Tensor &T : ParamGrads)
     T = Tensor();
+  bool ProfileThisPass = Profiling && BackwardPasses++ > 0;
   std::vector<TensorList> Grads(Nodes.size());
   for (unsigned I = 0; I < OutputNodes.size(); ++I) {
     TensorList &Slot = Grads[IndexOf[OutputNodes[I]]];
@@ -300,8 +366,15 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
     G.resize(std::max(G.size(), NumOutputs));
     InGrads.assign(Info.Operands.size(), Tensor());
     BackwardArgs BA{N, R.Inputs, R.InputShapes, R.Outputs, R.Saved, G, Info.OperandNeedsGrad};
+    ProfileClock::time_point Start;
+    if (ProfileThisPass)
+      Start = ProfileClock::now();
     if (llvm::Error E = inNode(N, Info.Kernel->Backward(BA, InGrads)))
       return E;
+    if (ProfileThisPass) {
+      Profile[N.opName()].BackwardMs += msSince(Start);
+      Start = ProfileClock::now();
+    }
     for (unsigned Op = 0; Op < Info.Operands.size(); ++Op) {
       if (!Info.OperandNeedsGrad[Op] || !InGrads[Op].defined())
         continue;
@@ -320,7 +393,10 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
       Tensor Shaped = InGrads[Op].view(R.InputShapes[Op]);
       Slot[0] = addGradients(Slot[0], Shaped);
     }
+    if (ProfileThisPass)
+      Profile["(gradient checks, sums)"].BackwardMs += msSince(Start);
   }
+  ProfiledBackwards += ProfileThisPass;
   return llvm::Error::success();
 }
 

@@ -6,7 +6,9 @@
 // walks the recorded nodes in reverse, accumulates operand gradients and
 // leaves one gradient per trainable parameter. Parameters live in the
 // executor as tensors (stateful ops update them in place) until
-// syncToGraph() writes them back.
+// syncToGraph() writes them back. With QATC_PROFILE=1 in the environment,
+// the executor times every kernel call and prints, when it is destroyed,
+// the milliseconds per pass spent in each op kind (docs/runtime.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include "ir/Graph.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <memory>
 #include <vector>
@@ -45,6 +48,8 @@ public:
   /// Checks that every op has a kernel and every parameter has data, and
   /// loads the parameters. Errors name the node or parameter.
   static llvm::Expected<std::unique_ptr<Executor>> create(Graph &G);
+  /// Prints the QATC_PROFILE table when profiling.
+  ~Executor();
 
   /// Runs forward on one tensor per placeholder (in graph order); returns one
   /// tensor per graph output.
@@ -116,6 +121,17 @@ private:
   /// The index of qat.bn_frozen in Params, or -1.
   int BnFrozenParam = -1;
   bool HaveRecord = false;
+
+  /// QATC_PROFILE: cumulative kernel time per op kind.
+  struct ProfileEntry {
+    double ForwardMs = 0, BackwardMs = 0;
+    int64_t ForwardCalls = 0;
+  };
+  bool Profiling = false;
+  int64_t ForwardPasses = 0, BackwardPasses = 0;
+  int64_t ProfiledForwards = 0, ProfiledBackwards = 0;
+  llvm::StringMap<ProfileEntry> Profile;
+  void printProfile() const;
 };
 
 } // namespace runtime
