@@ -170,10 +170,19 @@ llvm::Error batchNormScaleForward(const ForwardArgs &A, TensorList &Outputs) {
   if (W.rank() != 1 || V.rank() != 1 || W.numel() != V.numel())
     return kernelError("'weight' {0} and 'running_var' {1} must be vectors of one size",
                        W.describe(), V.describe());
-  double Eps = A.N.getFloat("eps");
-  Tensor Y = Tensor::empty(W.shape());
-  for (int64_t I = 0; I < W.numel(); ++I)
-    Y.f32()[I] = float(W.f32()[I] / std::sqrt(double(V.f32()[I]) + Eps));
+  // float32 with torch's operation order (weight / sqrt(running_var + eps),
+  // each op rounded): the weight fake quant sees w * this factor, and one ulp
+  // here can move a weight across a rounding boundary of its observer's scale.
+  float Eps = float(A.N.getFloat("eps"));
+  Tensor Std = Tensor::empty(W.shape()), Y = Tensor::empty(W.shape());
+  for (int64_t I = 0; I < W.numel(); ++I) {
+    Std.f32()[I] = std::sqrt(V.f32()[I] + Eps);
+    Y.f32()[I] = W.f32()[I] / Std.f32()[I];
+  }
+  // Backward needs this step's running std: the batch norm of the training
+  // form updates running_var in place later in the same forward.
+  if (A.Saved)
+    A.Saved->push_back(Std);
   Outputs.push_back(Y);
   return llvm::Error::success();
 }
@@ -182,11 +191,10 @@ llvm::Error batchNormScaleBackward(const BackwardArgs &A, llvm::MutableArrayRef<
   const Tensor &G = A.GradOutputs[0];
   if (!G.defined() || !A.NeedsGrad[0])
     return llvm::Error::success();
-  const Tensor &V = A.Inputs[1];
-  double Eps = A.N.getFloat("eps");
-  Tensor DW = Tensor::empty(V.shape());
-  for (int64_t I = 0; I < V.numel(); ++I)
-    DW.f32()[I] = float(G.f32()[I] / std::sqrt(double(V.f32()[I]) + Eps));
+  const Tensor &Std = A.Saved[0];
+  Tensor DW = Tensor::empty(Std.shape());
+  for (int64_t I = 0; I < Std.numel(); ++I)
+    DW.f32()[I] = G.f32()[I] / Std.f32()[I];
   Grads[0] = DW;
   return llvm::Error::success();
 }
@@ -200,5 +208,5 @@ void qatc::runtime::registerBatchNormKernels(KernelTable &Table) {
   Table["batch_norm"] =
       OpKernel{batchNormForward, batchNormBackward, SavesInputs, batchNormDifferentiable};
   Table["batch_norm_scale"] = OpKernel{batchNormScaleForward, batchNormScaleBackward,
-                                       SavesInputs, batchNormScaleDifferentiable};
+                                       SavesNothing, batchNormScaleDifferentiable};
 }
