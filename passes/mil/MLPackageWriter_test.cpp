@@ -12,6 +12,7 @@
 #include "passes/mil/MilTensor.h"
 #include "passes/mil/MilValue.h"
 #include "passes/mil/PackageLayout.h"
+#include "passes/mil/testing/TestFiles.h"
 #include "passes/mil/testing/TestGraphs.h"
 
 #include "tests/support/TestHelpers.h"
@@ -34,28 +35,6 @@ using namespace qatc::mil::testing;
 namespace Spec = CoreML::Specification::MILSpec;
 
 namespace {
-
-/// A fresh directory under the test's temporary directory.
-std::string freshDir(llvm::StringRef Name) {
-  const char *Tmp = std::getenv("TEST_TMPDIR");
-  llvm::SmallString<256> P(Tmp ? Tmp : "/tmp");
-  llvm::sys::path::append(P, Name);
-  llvm::sys::fs::remove_directories(P);
-  REQUIRE(!llvm::sys::fs::create_directories(P));
-  return std::string(P);
-}
-
-std::string join(llvm::StringRef A, llvm::StringRef B) {
-  llvm::SmallString<256> P(A);
-  llvm::sys::path::append(P, B);
-  return std::string(P);
-}
-
-std::string readFile(llvm::StringRef Path) {
-  auto B = llvm::MemoryBuffer::getFile(Path, false, false);
-  REQUIRE(B);
-  return (*B)->getBuffer().str();
-}
 
 std::vector<std::string> listDir(llvm::StringRef Dir) {
   std::vector<std::string> Names;
@@ -139,33 +118,33 @@ MilOptions target(MilTarget T) {
 
 TEST_CASE("a package has Core ML's layout and manifest", "[mil][package]") {
   std::string Dir = freshDir("layout");
-  std::string Pkg = join(Dir, "digits.mlpackage");
+  std::string Pkg = joinPath(Dir, "digits.mlpackage");
   std::unique_ptr<Graph> G = quantizedCnn(8);
   REQUIRE_OK(writeMLPackage(*G, Pkg));
   CHECK(listDir(Dir) == std::vector<std::string>{"digits.mlpackage"});
   CHECK(listDir(Pkg) == std::vector<std::string>{"Data", "Manifest.json"});
-  CHECK(listDir(join(Pkg, "Data")) == std::vector<std::string>{"com.apple.CoreML"});
-  CHECK(listDir(join(Pkg, kCoreMLDir)) == std::vector<std::string>{"model.mlmodel", "weights"});
-  CHECK(listDir(join(Pkg, kWeightsDir)) == std::vector<std::string>{"weight.bin"});
-  auto M = parseManifest(readFile(join(Pkg, kManifestFile)), "Manifest.json");
+  CHECK(listDir(joinPath(Pkg, "Data")) == std::vector<std::string>{"com.apple.CoreML"});
+  CHECK(listDir(joinPath(Pkg, kCoreMLDir)) == std::vector<std::string>{"model.mlmodel", "weights"});
+  CHECK(listDir(joinPath(Pkg, kWeightsDir)) == std::vector<std::string>{"weight.bin"});
+  auto M = parseManifest(readFile(joinPath(Pkg, kManifestFile)), "Manifest.json");
   REQUIRE_OK(M);
   for (const ManifestItem &I : M->Items)
-    CHECK(llvm::sys::fs::exists(join(join(Pkg, "Data"), I.Path)));
+    CHECK(llvm::sys::fs::exists(joinPath(joinPath(Pkg, "Data"), I.Path)));
   CHECK(M->rootItem().Path == "com.apple.CoreML/model.mlmodel");
 
   CoreML::Specification::Model Model;
-  std::string Bytes = readFile(join(Pkg, kModelFile));
+  std::string Bytes = readFile(joinPath(Pkg, kModelFile));
   REQUIRE(Model.ParseFromString(Bytes));
   CHECK(Model.specificationversion() == 8);
-  std::string Weights = readFile(join(Pkg, kWeightFile));
+  std::string Weights = readFile(joinPath(Pkg, kWeightFile));
   CHECK(Weights.size() > 64);
 
   // Writing again gives the same bytes (deterministic maps and identifiers).
-  std::string Pkg2 = join(Dir, "again.mlpackage");
+  std::string Pkg2 = joinPath(Dir, "again.mlpackage");
   REQUIRE_OK(writeMLPackage(*G, Pkg2));
-  CHECK(readFile(join(Pkg2, kModelFile)) == Bytes);
-  CHECK(readFile(join(Pkg2, kWeightFile)) == Weights);
-  CHECK(readFile(join(Pkg2, kManifestFile)) == readFile(join(Pkg, kManifestFile)));
+  CHECK(readFile(joinPath(Pkg2, kModelFile)) == Bytes);
+  CHECK(readFile(joinPath(Pkg2, kWeightFile)) == Weights);
+  CHECK(readFile(joinPath(Pkg2, kManifestFile)) == readFile(joinPath(Pkg, kManifestFile)));
 }
 
 TEST_CASE("every blob reference lands on a valid blob header", "[mil][package]") {
@@ -174,12 +153,12 @@ TEST_CASE("every blob reference lands on a valid blob header", "[mil][package]")
       if (T == MilTarget::IOS17 && Bits == 4)
         continue;
       std::string Dir = freshDir("blobs");
-      std::string Pkg = join(Dir, "m.mlpackage");
+      std::string Pkg = joinPath(Dir, "m.mlpackage");
       std::unique_ptr<Graph> G = quantizedCnn(Bits);
       REQUIRE_OK(writeMLPackage(*G, Pkg, target(T)));
       CoreML::Specification::Model Model;
-      REQUIRE(Model.ParseFromString(readFile(join(Pkg, kModelFile))));
-      std::string Image = readFile(join(Pkg, kWeightFile));
+      REQUIRE(Model.ParseFromString(readFile(joinPath(Pkg, kModelFile))));
+      std::string Image = readFile(joinPath(Pkg, kWeightFile));
       auto R = BlobReader::create(Image, "weight.bin");
       REQUIRE_OK(R);
       const Spec::Function &F = Model.mlprogram().functions().at("main");
@@ -210,11 +189,11 @@ TEST_CASE("every blob reference lands on a valid blob header", "[mil][package]")
 
 TEST_CASE("model.mlmodel decodes with protoc --decode_raw", "[mil][package][wire]") {
   std::string Dir = freshDir("decode_raw");
-  std::string Pkg = join(Dir, "m.mlpackage");
+  std::string Pkg = joinPath(Dir, "m.mlpackage");
   std::unique_ptr<Graph> G = quantizedCnn(4);
   REQUIRE_OK(writeMLPackage(*G, Pkg, target(MilTarget::IOS18)));
   std::string Out;
-  REQUIRE(run("/usr/bin/protoc", {"--decode_raw"}, join(Pkg, kModelFile), Out) == 0);
+  REQUIRE(run("/usr/bin/protoc", {"--decode_raw"}, joinPath(Pkg, kModelFile), Out) == 0);
   // Model: 1 specificationVersion, 2 description, 502 mlProgram.
   CHECK(rawFields(Out) == std::vector<std::string>{"1", "2", "502"});
   CHECK(llvm::StringRef(Out).startswith("1: 9\n"));
@@ -239,7 +218,7 @@ TEST_CASE("the schema-free wire checker accepts every target", "[mil][package][w
                {MilTarget::IOS18, 4, "spec 9 opset CoreML8"},
                {MilTarget::IOS18, 8, "spec 9 opset CoreML8"}};
   for (const Case &C : Cases) {
-    std::string Pkg = join(Dir, "m" + std::to_string(int(C.T)) + "_" + std::to_string(C.Bits) +
+    std::string Pkg = joinPath(Dir, "m" + std::to_string(int(C.T)) + "_" + std::to_string(C.Bits) +
                                     ".mlpackage");
     std::unique_ptr<Graph> G = quantizedCnn(C.Bits);
     REQUIRE_OK(writeMLPackage(*G, Pkg, target(C.T)));
@@ -249,7 +228,7 @@ TEST_CASE("the schema-free wire checker accepts every target", "[mil][package][w
     CHECK(RC == 0);
     CHECK(llvm::StringRef(Out).startswith(C.Expect));
   }
-  std::string Float = join(Dir, "float.mlpackage");
+  std::string Float = joinPath(Dir, "float.mlpackage");
   std::unique_ptr<Graph> FG = floatCnn();
   REQUIRE_OK(writeMLPackage(*FG, Float, target(MilTarget::IOS16)));
   std::string Out;
@@ -257,21 +236,16 @@ TEST_CASE("the schema-free wire checker accepts every target", "[mil][package][w
   CHECK(llvm::StringRef(Out).startswith("spec 7 opset CoreML6"));
 
   // The checker itself fails on a corrupted package (so this test can fail).
-  std::string Image = readFile(join(Float, kWeightFile));
+  std::string Image = readFile(joinPath(Float, kWeightFile));
   Image[64] = 0; // break the first blob's sentinel
-  {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(join(Float, kWeightFile), EC);
-    REQUIRE(!EC);
-    OS << Image;
-  }
+  writeFile(joinPath(Float, kWeightFile), Image);
   CHECK(run("/usr/bin/python3", {"tests/mil/mil_wire_check.py", Float}, "", Out) == 1);
   CHECK(Out.find("bad sentinel at 64") != std::string::npos);
 }
 
 TEST_CASE("writes are atomic and failures leave nothing behind", "[mil][package]") {
   std::string Dir = freshDir("atomic");
-  std::string Pkg = join(Dir, "m.mlpackage");
+  std::string Pkg = joinPath(Dir, "m.mlpackage");
 
   // An unsupported op fails before any file is touched.
   GraphMaker U("unsupported");
@@ -286,22 +260,17 @@ TEST_CASE("writes are atomic and failures leave nothing behind", "[mil][package]
   CHECK(listDir(Dir).empty());
 
   // A missing directory.
-  CHECK(qatc::testing::errorText(writeMLPackage(*floatCnn(), join(Dir, "no/m.mlpackage"))) ==
-        "cannot write '" + join(Dir, "no/m.mlpackage") + "': directory '" + join(Dir, "no") +
+  CHECK(qatc::testing::errorText(writeMLPackage(*floatCnn(), joinPath(Dir, "no/m.mlpackage"))) ==
+        "cannot write '" + joinPath(Dir, "no/m.mlpackage") + "': directory '" + joinPath(Dir, "no") +
             "' does not exist; create it first");
-  CHECK(qatc::testing::errorText(writeMLPackage(*floatCnn(), join(Dir, "m.mlmodel"))) ==
-        "output '" + join(Dir, "m.mlmodel") +
+  CHECK(qatc::testing::errorText(writeMLPackage(*floatCnn(), joinPath(Dir, "m.mlmodel"))) ==
+        "output '" + joinPath(Dir, "m.mlmodel") +
             "' must end in .mlpackage (Core ML packages are directories named *.mlpackage)");
   CHECK(listDir(Dir).empty());
 
   // A file in the way: the rename fails after the package was built; the
   // file stays and the temporary directory is removed.
-  {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(Pkg, EC);
-    REQUIRE(!EC);
-    OS << "not a package";
-  }
+  writeFile(Pkg, "not a package");
   std::string Err = qatc::testing::errorText(writeMLPackage(*floatCnn(), Pkg));
   CHECK(Err.find("cannot write '" + Pkg + "'") == 0);
   CHECK(Err.find("a file of that name is in the way") != std::string::npos);
@@ -311,22 +280,18 @@ TEST_CASE("writes are atomic and failures leave nothing behind", "[mil][package]
 
   // An existing package is replaced as a whole.
   REQUIRE_OK(writeMLPackage(*quantizedCnn(8), Pkg));
-  std::string Old = readFile(join(Pkg, kModelFile));
-  {
-    std::error_code EC;
-    llvm::raw_fd_ostream OS(join(Pkg, "Data/stale.txt"), EC);
-    OS << "stale";
-  }
+  std::string Old = readFile(joinPath(Pkg, kModelFile));
+  writeFile(joinPath(Pkg, "Data/stale.txt"), "stale");
   REQUIRE_OK(writeMLPackage(*floatCnn(), Pkg));
-  CHECK(readFile(join(Pkg, kModelFile)) != Old);
-  CHECK_FALSE(llvm::sys::fs::exists(join(Pkg, "Data/stale.txt")));
+  CHECK(readFile(joinPath(Pkg, kModelFile)) != Old);
+  CHECK_FALSE(llvm::sys::fs::exists(joinPath(Pkg, "Data/stale.txt")));
   CHECK(listDir(Dir) == std::vector<std::string>{"m.mlpackage"});
 
   // An unwritable directory (only meaningful when not running as root).
   if (geteuid() != 0) {
     std::string Locked = freshDir("locked");
     llvm::sys::fs::setPermissions(Locked, llvm::sys::fs::perms(0555));
-    Err = qatc::testing::errorText(writeMLPackage(*floatCnn(), join(Locked, "m.mlpackage")));
+    Err = qatc::testing::errorText(writeMLPackage(*floatCnn(), joinPath(Locked, "m.mlpackage")));
     CHECK(Err.find("cannot create a temporary directory") != std::string::npos);
     CHECK(listDir(Locked).empty());
     llvm::sys::fs::setPermissions(Locked, llvm::sys::fs::perms(0755));

@@ -31,6 +31,9 @@ int reportError(const llvm::Twine &Message, ExitCode Code);
 
 /// Reads and verifies a graph file; errors are bad input.
 llvm::Expected<std::unique_ptr<Graph>> loadVerifiedGraph(llvm::StringRef Path);
+/// Reads a model to execute: a graph file, or an .mlpackage converted by the
+/// MIL reader (ModelLoading.cpp).
+llvm::Expected<std::unique_ptr<Graph>> loadModelGraph(llvm::StringRef Path);
 
 /// Prints V as one line of JSON on stdout.
 void printJson(const llvm::json::Value &V);
@@ -44,6 +47,7 @@ int runStatsCommand();
 int runTrainCommand();
 int runEvalCommand();
 int runFinalizeCommand();
+int runRunCommand();
 
 /// The subcommands, for dispatch in main.
 llvm::cl::SubCommand &importSubCommand();
@@ -53,6 +57,7 @@ llvm::cl::SubCommand &statsSubCommand();
 llvm::cl::SubCommand &trainSubCommand();
 llvm::cl::SubCommand &evalSubCommand();
 llvm::cl::SubCommand &finalizeSubCommand();
+llvm::cl::SubCommand &runSubCommand();
 /// Applies a --threads value (0 keeps the default: every core).
 void applyThreadOption(int Count);
 

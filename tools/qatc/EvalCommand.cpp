@@ -13,8 +13,8 @@ using namespace runtime;
 
 static cl::SubCommand EvalCmd("eval", "Report loss and accuracy of a graph on a dataset");
 
-static cl::opt<std::string> Input(cl::Positional, cl::desc("<input .qir/.qirb>"), cl::Required,
-                                  cl::sub(EvalCmd), cl::cat(qatcCategory()));
+static cl::opt<std::string> Input(cl::Positional, cl::desc("<input .qir/.qirb/.mlpackage>"),
+                                  cl::Required, cl::sub(EvalCmd), cl::cat(qatcCategory()));
 static cl::opt<std::string> Data("data", cl::desc("Data: .npz with arrays x and y"),
                                  cl::value_desc("path"), cl::Required, cl::sub(EvalCmd),
                                  cl::cat(qatcCategory()));
@@ -40,7 +40,7 @@ int runEvalCommand() {
   auto D = Dataset::load(Data);
   if (!D)
     return reportError(D.takeError(), ExitBadInput);
-  auto G = loadVerifiedGraph(Input);
+  auto G = loadModelGraph(Input);
   if (!G)
     return reportError(G.takeError(), ExitBadInput);
   auto E = Executor::create(**G);
