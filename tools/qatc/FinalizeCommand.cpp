@@ -3,6 +3,7 @@
 
 #include "ir/GraphFile.h"
 #include "ir/Verifier.h"
+#include "passes/mil/MLPackageWriter.h"
 #include "passes/quant/Finalize.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -19,8 +20,13 @@ static cl::SubCommand FinalizeCmd("finalize",
 
 static cl::opt<std::string> Input(cl::Positional, cl::desc("<trained prepared .qir/.qirb>"),
                                   cl::Required, cl::sub(FinalizeCmd), cl::cat(qatcCategory()));
-static cl::opt<std::string> Output("o", cl::desc("Write the quantized graph here (.qir or .qirb)"),
-                                   cl::value_desc("path"), cl::Required, cl::sub(FinalizeCmd),
+static cl::opt<std::string>
+    Output("o", cl::desc("Write the quantized graph here: .qir or .qirb (QIR) or .mlpackage (Core ML)"),
+           cl::value_desc("path"), cl::Required, cl::sub(FinalizeCmd), cl::cat(qatcCategory()));
+static cl::opt<std::string> Target("target",
+                                   cl::desc("Core ML deployment target: ios16, ios17 (default) or "
+                                            "ios18 (.mlpackage output)"),
+                                   cl::init("ios17"), cl::sub(FinalizeCmd),
                                    cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"),
                           cl::sub(FinalizeCmd), cl::cat(qatcCategory()));
@@ -28,8 +34,15 @@ static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"),
 cl::SubCommand &finalizeSubCommand() { return FinalizeCmd; }
 
 int runFinalizeCommand() {
-  if (auto F = graphFormatForPath(Output); !F)
-    return reportError(F.takeError(), ExitBadInput);
+  bool Package = llvm::StringRef(Output).endswith(".mlpackage");
+  if (!Package)
+    if (auto F = graphFormatForPath(Output); !F)
+      return reportError(F.takeError(), ExitBadInput);
+  mil::MilOptions MilOpts;
+  auto ParsedTarget = mil::parseTarget(Target);
+  if (!ParsedTarget)
+    return reportError(ParsedTarget.takeError(), ExitBadInput);
+  MilOpts.Target = *ParsedTarget;
   auto G = loadVerifiedGraph(Input);
   if (!G)
     return reportError(G.takeError(), ExitBadInput);
@@ -42,12 +55,14 @@ int runFinalizeCommand() {
   if (llvm::Error E = verify(**G))
     return reportError("finalize left an invalid graph: " + llvm::toString(std::move(E)),
                        ExitInternal);
-  if (llvm::Error E = writeGraphFile(**G, Output))
+  if (llvm::Error E = Package ? mil::writeMLPackage(**G, Output, MilOpts)
+                              : writeGraphFile(**G, Output))
     return reportError(std::move(E), ExitBadInput);
   if (Json)
     printJson(llvm::json::Object{
         {"input", Input.getValue()},
         {"output", Output.getValue()},
+        {"target", Target.getValue()},
         {"batch_norms_folded", int64_t(Summary->BatchNormsFolded)},
         {"weights_quantized", int64_t(Summary->WeightsQuantized)},
         {"activation_pairs", int64_t(Summary->ActivationPairs)},
