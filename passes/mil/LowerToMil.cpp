@@ -223,6 +223,18 @@ llvm::Error checkTarget(const Graph &G, MilTarget T) {
   return llvm::Error::success();
 }
 
+/// MIL types need known ranks: a call's result (or each tuple element).
+llvm::Error checkResultType(const Node &N) {
+  const Type &T = N.type();
+  bool Ranked = T.isTensor() ? T.hasRank() : T.isTuple();
+  for (const Type &E : T.isTuple() ? T.elements() : llvm::ArrayRef<Type>())
+    Ranked &= E.isTensor() && E.hasRank();
+  if (!Ranked)
+    return nodeError(N, "the result type " + T.str() +
+                            " has no known rank; run shape inference (qatc opt) first");
+  return llvm::Error::success();
+}
+
 CML::ArrayFeatureType::ArrayDataType arrayDataType(DType T) {
   switch (T) {
   case DType::F16:
@@ -323,6 +335,8 @@ llvm::Expected<LoweredModel> lowerToMil(const Graph &G, const MilOptions &Opts) 
     }
     if (N.isGetAttr() || N.isOutput())
       continue; // parameters become const ops where they are used
+    if (llvm::Error E = checkResultType(N))
+      return E;
     LowerRule Rule = lookupLowerRule(N.opName());
     llvm::Error E = Rule ? Rule(L, N)
                          : unsupported(N.isCallTo("fake_quantize") ||

@@ -40,6 +40,8 @@ llvm::Expected<ChannelQParams> channelQParams(const Spec::Operation &Op, const M
   ChannelQParams Q;
   if (!isFloat(Scale.DType))
     return opError(Op, "'scale' must be fp32 or fp16");
+  if (Scale.numel() < 1 || (ZeroPoint && ZeroPoint->numel() < 1))
+    return opError(Op, "'scale' and 'zero_point' must not be empty");
   if (Scale.Shape.size() > 1 || (ZeroPoint && ZeroPoint->Shape.size() > 1))
     return opError(Op, "'scale' and 'zero_point' must be scalars or vectors");
   int64_t Channels = std::max<int64_t>(Scale.numel(), ZeroPoint ? ZeroPoint->numel() : 1);
@@ -140,11 +142,13 @@ llvm::Error emitFolded(ImportContext &C, const Spec::Operation &Op, const MilTen
       D.push_back(float(V));
   std::vector<float> S = Scale.floatValues(), O(size_t(Scale.numel()), 0.0f);
   if (Offset) {
-    if (isFloat(Offset->DType))
+    if (isFloat(Offset->DType)) {
       O = Offset->floatValues();
-    else
+    } else {
+      std::vector<int64_t> Ints = Offset->intValues();
       for (size_t I = 0; I < O.size(); ++I)
-        O[I] = float(Offset->intValues()[I]);
+        O[I] = float(Ints[I]);
+    }
   }
   std::vector<int64_t> Block(R);
   for (size_t I = 0; I < R; ++I)

@@ -24,6 +24,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <random>
 
 using namespace qatc;
 using namespace qatc::mil;
@@ -392,4 +393,49 @@ TEST_CASE("hand-written MIL forms execute with Core ML semantics", "[mil][reader
         runPackage(P.write(Dir, "expand.mlpackage"), {Tensor::fromFloats({2, 3}, iota(6))});
     CHECK(Y == iota(6));
   }
+}
+
+TEST_CASE("mutated model and weight bytes never crash the reader", "[mil][reader]") {
+  std::string Dir = freshDir("mutations");
+  std::string Pkg = joinPath(Dir, "q.mlpackage");
+  MilOptions O;
+  O.Target = MilTarget::IOS18;
+  REQUIRE_OK(writeMLPackage(*quantizedCnn(4), Pkg, O));
+  const std::string Model = readFile(at(Pkg, kModelFile));
+  const std::string Weights = readFile(at(Pkg, kWeightFile));
+  std::mt19937 Rng(17);
+  unsigned Loaded = 0, Refused = 0;
+  for (int Trial = 0; Trial < 300; ++Trial) {
+    std::string M = Model, W = Weights;
+    std::string &Target = Trial % 3 == 2 ? W : M;
+    int Edits = 1 + int(Rng() % 4);
+    for (int E = 0; E < Edits; ++E) {
+      size_t At = Rng() % Target.size();
+      switch (Rng() % 3) {
+      case 0:
+        Target[At] = char(Rng());
+        break;
+      case 1:
+        Target[At] = char(Target[At] ^ (1 << (Rng() % 8)));
+        break;
+      default:
+        Target.resize(At);
+        break;
+      }
+      if (Target.empty())
+        Target = "x";
+    }
+    writeFile(at(Pkg, kModelFile), M);
+    writeFile(at(Pkg, kWeightFile), W);
+    auto G = loadMLPackageGraph(Pkg);
+    if (G) {
+      ++Loaded;
+    } else {
+      ++Refused;
+      std::string Message = llvm::toString(G.takeError());
+      CHECK(llvm::StringRef(Message).startswith(Pkg));
+    }
+  }
+  INFO(Loaded << " loaded, " << Refused << " refused");
+  CHECK(Refused > 100);
 }
