@@ -5,15 +5,7 @@
 # checkpoint resumes to a bit-identical result, divergence stops with the
 # step and node named, and bad data or options are one-sentence errors.
 set -uo pipefail
-root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
-source "$root/tests/support/shtest.sh"
-qatc="$root/tools/qatc"
-work="${TEST_TMPDIR}"
-py=/usr/bin/python3
-
-$py "$root/tools/fixtures/export_models.py" --out "$work" --models digits >/dev/null
-$py "$root/tools/fixtures/export_digits.py" --out "$work" >/dev/null
-"$qatc" import "$work/digits.bn.onnx" --input-shape 'x=?x1x8x8' -o "$work/float.qirb"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/runtime/digits_setup.sh"
 
 json_get() { $py -c "import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])[sys.argv[1]])" "$1"; }
 
