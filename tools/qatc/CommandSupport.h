@@ -47,6 +47,7 @@ int runStatsCommand();
 int runTrainCommand();
 int runEvalCommand();
 int runFinalizeCommand();
+int runCalibrateCommand();
 int runRunCommand();
 
 /// The subcommands, for dispatch in main.
@@ -57,6 +58,7 @@ llvm::cl::SubCommand &statsSubCommand();
 llvm::cl::SubCommand &trainSubCommand();
 llvm::cl::SubCommand &evalSubCommand();
 llvm::cl::SubCommand &finalizeSubCommand();
+llvm::cl::SubCommand &calibrateSubCommand();
 llvm::cl::SubCommand &runSubCommand();
 /// Applies a --threads value (0 keeps the default: every core).
 void applyThreadOption(int Count);

@@ -26,12 +26,16 @@ constexpr const char *kOverview =
     "  qatc stats IN [--json]                     print graph statistics as JSON\n"
     "  qatc train IN --data D.npz -o OUT          train (float, or QAT on a prepared graph)\n"
     "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n"
+    "  qatc calibrate IN --data D.npz -o OUT      run a prepared graph's observers over data\n"
     "  qatc finalize IN -o OUT                    quantized QIR from a trained prepared graph\n"
     "  qatc run MODEL --input n=x.npy -o y.npz    run a graph or an .mlpackage on inputs\n\n"
     "Run 'qatc <command> --help' for the options of one command.\n";
 
 bool isKnownCommand(llvm::StringRef Name) {
-  return llvm::StringSwitch<bool>(Name).Cases("import", "opt", "prepare", "stats", "train", "eval", "run", "finalize", true).Default(false);
+  return llvm::StringSwitch<bool>(Name)
+      .Cases("import", "opt", "prepare", "stats", "train", true)
+      .Cases("eval", "run", "finalize", "calibrate", true)
+      .Default(false);
 }
 
 } // namespace
@@ -49,6 +53,7 @@ int main(int argc, char **argv) {
   llvm::cl::SubCommand &Train = qatc::trainSubCommand();
   llvm::cl::SubCommand &Eval = qatc::evalSubCommand();
   llvm::cl::SubCommand &Finalize = qatc::finalizeSubCommand();
+  llvm::cl::SubCommand &Calibrate = qatc::calibrateSubCommand();
   llvm::cl::SubCommand &Run = qatc::runSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
@@ -83,6 +88,8 @@ int main(int argc, char **argv) {
     return qatc::runEvalCommand();
   if (Finalize)
     return qatc::runFinalizeCommand();
+  if (Calibrate)
+    return qatc::runCalibrateCommand();
   if (Run)
     return qatc::runRunCommand();
   llvm::cl::PrintHelpMessage();
