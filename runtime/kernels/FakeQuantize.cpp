@@ -115,6 +115,21 @@ llvm::Expected<Config> configure(const Node &N, llvm::ArrayRef<Tensor> Inputs) {
 
 bool flagOn(const Tensor &Flag) { return Flag.data<uint8_t>()[0] != 0; }
 
+/// Fake-quantizes N floats with scale S and zero point Z into [Lo, Hi]; with
+/// WithMask, Mask gets 1 where the rounded value was in range.
+template <bool WithMask>
+void fakeQuantizeRun(const float *__restrict In, float *__restrict Out, uint8_t *__restrict Mask,
+                     int64_t N, float S, float Z, float Lo, float Hi) {
+  float Inv = 1.0f / S;
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I) {
+    float Rounded = Z + roundHalfEven(In[I] * Inv);
+    Out[I] = (clampToRange(Rounded, Lo, Hi) - Z) * S;
+    if constexpr (WithMask)
+      Mask[I] = (Rounded >= Lo) & (Rounded <= Hi);
+  }
+}
+
 /// The fake-quantized X with per-channel Scales and integer-valued
 /// ZeroPoints; Mask (when defined) gets 1 where the rounded value was in range.
 Tensor fakeQuantize(const Tensor &X, const ChannelLayout &L, QuantRange Range,
@@ -126,15 +141,12 @@ Tensor fakeQuantize(const Tensor &X, const ChannelLayout &L, QuantRange Range,
   uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float Lo = float(Range.Min), Hi = float(Range.Max);
   forEachSegment(L, [&](int64_t, int64_t C, int64_t Begin, int64_t End) {
-    float S = Scales[C], Z = ZeroPoints[C];
-    float Inv = 1.0f / S;
-    for (int64_t I = Begin; I < End; ++I) {
-      float Rounded = Z + roundHalfEven(In[I] * Inv);
-      float Clamped = clampToRange(Rounded, Lo, Hi);
-      Out[I] = (Clamped - Z) * S;
-      if (M)
-        M[I] = Rounded >= Lo && Rounded <= Hi;
-    }
+    if (M)
+      fakeQuantizeRun<true>(In + Begin, Out + Begin, M + Begin, End - Begin, Scales[C],
+                            ZeroPoints[C], Lo, Hi);
+    else
+      fakeQuantizeRun<false>(In + Begin, Out + Begin, nullptr, End - Begin, Scales[C],
+                             ZeroPoints[C], Lo, Hi);
   });
   return Y;
 }
@@ -190,6 +202,14 @@ llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
   return llvm::Error::success();
 }
 
+/// Out = G * (M ? 1 : 0) over N elements.
+void maskRun(const float *__restrict G, const uint8_t *__restrict M, float *__restrict Out,
+             int64_t N) {
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I)
+    Out[I] = G[I] * (M[I] ? 1.0f : 0.0f);
+}
+
 /// dx = dy where Mask is set, else 0 (torch's dY * mask).
 Tensor maskedGradient(const Tensor &Dy, const Tensor &Mask) {
   Tensor Dx = Tensor::empty(Dy.shape());
@@ -197,8 +217,7 @@ Tensor maskedGradient(const Tensor &Dy, const Tensor &Mask) {
   const uint8_t *M = Mask.data<uint8_t>();
   float *Out = Dx.f32();
   parallelFor(Dx.numel(), 1 << 15, [&](int64_t Begin, int64_t End) {
-    for (int64_t I = Begin; I < End; ++I)
-      Out[I] = G[I] * (M[I] ? 1.0f : 0.0f);
+    maskRun(G + Begin, M + Begin, Out + Begin, End - Begin);
   });
   return Dx;
 }

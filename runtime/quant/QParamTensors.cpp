@@ -39,6 +39,37 @@ template <typename F> void forEachValue(const Tensor &T, F &&Fn) {
   }
 }
 
+/// The first of the N > 0 floats at P that equals V (which one of them
+/// does): its bits, so that a zero keeps the sign of the first zero.
+float firstEqual(const float *P, int64_t N, float V) {
+  for (int64_t I = 0; I < N; ++I)
+    if (P[I] == V)
+      return P[I];
+  return V;
+}
+
+/// Min and Max of the N > 0 floats at P, bit for bit what folding
+/// nanPropagatingMin/Max over them in order gives: NaN when any is NaN, else
+/// the first element attaining the extreme (which matters for the sign of
+/// a zero). The main loop vectorizes; only a zero extreme rescans.
+void runMinMax(const float *__restrict P, int64_t N, float &Min, float &Max) {
+  float Lo = P[0], Hi = P[0];
+  int Nan = 0;
+#pragma omp simd reduction(min : Lo) reduction(max : Hi) reduction(| : Nan)
+  for (int64_t I = 0; I < N; ++I) {
+    float V = P[I];
+    Lo = V < Lo ? V : Lo;
+    Hi = V > Hi ? V : Hi;
+    Nan |= V != V;
+  }
+  if (Nan) {
+    Min = Max = std::numeric_limits<float>::quiet_NaN();
+    return;
+  }
+  Min = Lo == 0 ? firstEqual(P, N, 0.0f) : Lo;
+  Max = Hi == 0 ? firstEqual(P, N, 0.0f) : Hi;
+}
+
 } // namespace
 
 llvm::Expected<ChannelLayout> quant::channelLayout(llvm::ArrayRef<int64_t> Dims,
@@ -136,13 +167,7 @@ void quant::channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::Mutable
   std::vector<int64_t> SegChannel(numSegments(L));
   const float *P = X.f32();
   forEachSegment(L, [&](int64_t S, int64_t C, int64_t Begin, int64_t End) {
-    float Lo = P[Begin], Hi = P[Begin];
-    for (int64_t I = Begin + 1; I < End; ++I) {
-      Lo = nanPropagatingMin(Lo, P[I]);
-      Hi = nanPropagatingMax(Hi, P[I]);
-    }
-    SegMin[S] = Lo;
-    SegMax[S] = Hi;
+    runMinMax(P + Begin, End - Begin, SegMin[S], SegMax[S]);
     SegChannel[S] = C;
   });
   std::fill(Min.begin(), Min.end(), std::numeric_limits<float>::infinity());

@@ -45,13 +45,14 @@ llvm::Expected<ChannelLayout> channelLayout(llvm::ArrayRef<int64_t> Dims,
                                             std::optional<int64_t> Axis);
 
 /// V rounded to an integer, half to even: std::nearbyint in the default
-/// rounding mode (bit for bit, -0 included), without its library call for
-/// the usual small values (adding 1.5 * 2^23 leaves no fraction bits when
-/// |V| < 2^22).
+/// rounding mode (bit for bit, -0 and NaN included), without a library call
+/// or a branch, so loops calling it vectorize: |V| + 2^23 has no fraction
+/// bits when |V| < 2^23, and larger floats are integers already.
 inline float roundHalfEven(float V) {
-  constexpr float Magic = 12582912.0f;
+  constexpr float TwoTo23 = 8388608.0f;
   float A = std::fabs(V);
-  return A < 4194304.0f ? std::copysign((A + Magic) - Magic, V) : std::nearbyint(V);
+  float Rounded = (A + TwoTo23) - TwoTo23;
+  return std::copysign(A < TwoTo23 ? Rounded : A, V);
 }
 
 /// V clamped to [Lo, Hi], NaN going to Lo (as torch's integer conversion of
