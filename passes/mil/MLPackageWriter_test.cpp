@@ -92,10 +92,6 @@ std::vector<std::string> rawFields(llvm::StringRef Text, llvm::StringRef Within 
   return Fields;
 }
 
-bool contains(const std::vector<std::string> &V, llvm::StringRef X) {
-  return llvm::is_contained(V, X.str());
-}
-
 /// Calls Fn on every Value of the block: const vals, attributes, literals.
 void forEachValue(const Spec::Block &B, const std::function<void(const Spec::Value &)> &Fn) {
   for (const Spec::Operation &Op : B.operations()) {
