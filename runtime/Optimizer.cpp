@@ -23,7 +23,64 @@ llvm::Expected<OptimizerKind> runtime::parseOptimizerKind(llvm::StringRef Name) 
 }
 
 namespace {
+
 constexpr int64_t kGrain = 1 << 14;
+
+/// SGD without momentum over N elements: w -= lr * (g + wd * w).
+void sgdRun(float *__restrict W, const float *__restrict G, int64_t N, float Lr, float Wd) {
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I)
+    W[I] -= Lr * (G[I] + Wd * W[I]);
+}
+
+/// SGD with momentum over N elements, torch.optim.SGD's order of operations;
+/// the flags are template parameters so that each variant vectorizes.
+template <bool First, bool Nesterov, bool Decay>
+void momentumRun(float *__restrict W, const float *__restrict G, float *__restrict Buf,
+                 int64_t N, float Lr, float Wd, float Mom) {
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I) {
+    float D = Decay ? G[I] + Wd * W[I] : G[I];
+    float B = First ? D : Mom * Buf[I] + D;
+    Buf[I] = B;
+    W[I] -= Lr * (Nesterov ? D + Mom * B : B);
+  }
+}
+
+using MomentumRunFn = void (*)(float *, const float *, float *, int64_t, float, float, float);
+
+MomentumRunFn momentumVariant(bool First, bool Nesterov, bool Decay) {
+  static const MomentumRunFn Table[8] = {
+      momentumRun<false, false, false>, momentumRun<false, false, true>,
+      momentumRun<false, true, false>,  momentumRun<false, true, true>,
+      momentumRun<true, false, false>,  momentumRun<true, false, true>,
+      momentumRun<true, true, false>,   momentumRun<true, true, true>};
+  return Table[First * 4 + Nesterov * 2 + Decay];
+}
+
+/// The scalars of one Adam/AdamW step.
+struct AdamScalars {
+  float B1, B2, OneMinusB1, OneMinusB2, Eps, Wd, Decay, StepSize, Bc2Sqrt;
+};
+
+/// Adam (L2 decay when Wd != 0) or AdamW (Decoupled) over N elements.
+template <bool Decoupled>
+void adamRun(float *__restrict W, const float *__restrict G, float *__restrict M,
+             float *__restrict V, int64_t N, const AdamScalars &A) {
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I) {
+    float D = G[I];
+    if (Decoupled)
+      W[I] *= A.Decay;
+    else
+      D = A.Wd != 0 ? D + A.Wd * W[I] : D;
+    M[I] = M[I] * A.B1 + D * A.OneMinusB1;
+    V[I] = V[I] * A.B2 + A.OneMinusB2 * D * D;
+    float Denom = std::sqrt(V[I]) / A.Bc2Sqrt + A.Eps;
+    W[I] += -A.StepSize * (M[I] / Denom);
+  }
+}
+
 } // namespace
 
 void Optimizer::step(Executor &E, double LR) {
@@ -41,8 +98,7 @@ void Optimizer::step(Executor &E, double LR) {
     if (Opts.Kind == OptimizerKind::SGD) {
       if (Mom == 0) {
         parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
-          for (int64_t I = B; I < End; ++I)
-            W[I] -= Lr * (G[I] + Wd * W[I]);
+          sgdRun(W + B, G + B, End - B, Lr, Wd);
         });
         continue;
       }
@@ -50,13 +106,9 @@ void Optimizer::step(Executor &E, double LR) {
       if (First)
         S.Momentum = Tensor::empty(Param.shape());
       float *Buf = S.Momentum.f32();
-      bool Nesterov = Opts.Nesterov;
+      MomentumRunFn Run = momentumVariant(First, Opts.Nesterov, Wd != 0);
       parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
-        for (int64_t I = B; I < End; ++I) {
-          float D = Wd != 0 ? G[I] + Wd * W[I] : G[I];
-          Buf[I] = First ? D : Mom * Buf[I] + D;
-          W[I] -= Lr * (Nesterov ? D + Mom * Buf[I] : Buf[I]);
-        }
+        Run(W + B, G + B, Buf + B, End - B, Lr, Wd, Mom);
       });
       continue;
     }
@@ -67,27 +119,25 @@ void Optimizer::step(Executor &E, double LR) {
     ++S.Steps;
     // Scalars are formed in double and rounded once, as Python floats are
     // before torch casts them: float(1 - 0.999) is not 1 - float(0.999).
-    const float B1 = float(Opts.Beta1), B2 = float(Opts.Beta2), Eps = float(Opts.Eps);
-    const float OneMinusB1 = float(1 - Opts.Beta1), OneMinusB2 = float(1 - Opts.Beta2);
-    const float Decay = float(1 - LR * Opts.WeightDecay);
+    AdamScalars A;
+    A.B1 = float(Opts.Beta1);
+    A.B2 = float(Opts.Beta2);
+    A.Eps = float(Opts.Eps);
+    A.Wd = Wd;
+    A.OneMinusB1 = float(1 - Opts.Beta1);
+    A.OneMinusB2 = float(1 - Opts.Beta2);
+    A.Decay = float(1 - LR * Opts.WeightDecay);
     const double BiasCorrection1 = 1 - std::pow(Opts.Beta1, double(S.Steps));
     const double BiasCorrection2 = 1 - std::pow(Opts.Beta2, double(S.Steps));
-    const float StepSize = float(LR / BiasCorrection1);
-    const float Bc2Sqrt = float(std::sqrt(BiasCorrection2));
+    A.StepSize = float(LR / BiasCorrection1);
+    A.Bc2Sqrt = float(std::sqrt(BiasCorrection2));
     const bool Decoupled = Opts.Kind == OptimizerKind::AdamW;
     float *M = S.ExpAvg.f32(), *V = S.ExpAvgSq.f32();
     parallelFor(N, kGrain, [&](int64_t B, int64_t End) {
-      for (int64_t I = B; I < End; ++I) {
-        float D = G[I];
-        if (Decoupled)
-          W[I] *= Decay;
-        else if (Wd != 0)
-          D += Wd * W[I];
-        M[I] = M[I] * B1 + D * OneMinusB1;
-        V[I] = V[I] * B2 + OneMinusB2 * D * D;
-        float Denom = std::sqrt(V[I]) / Bc2Sqrt + Eps;
-        W[I] += -StepSize * (M[I] / Denom);
-      }
+      if (Decoupled)
+        adamRun<true>(W + B, G + B, M + B, V + B, End - B, A);
+      else
+        adamRun<false>(W + B, G + B, M + B, V + B, End - B, A);
     });
   }
 }
