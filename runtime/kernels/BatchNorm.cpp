@@ -1,16 +1,16 @@
 //===- BatchNorm.cpp - batch_norm and batch_norm_scale kernels ------------===//
 //
-// batch_norm over [N, C, *]: training mode normalizes with the batch mean and
-// biased variance (two passes, double accumulation per channel) and, when the
-// executor allows state updates, moves the running statistics toward them
-// with PyTorch's momentum rule and unbiased variance; inference mode uses the
-// running statistics. Loops run in parallel over channels. batch_norm_scale
-// is the per-channel factor weight / sqrt(running_var + eps).
+// batch_norm over [N, C, *] runs the loops of runtime/kernels/BatchNormLoops.h
+// on its stored input: training mode normalizes with the batch mean and
+// biased variance and, when the executor allows state updates, moves the
+// running statistics toward them with PyTorch's momentum rule and unbiased
+// variance; inference mode uses the running statistics. batch_norm_scale is
+// the per-channel factor weight / sqrt(running_var + eps).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Kernel.h"
-#include "runtime/Parallel.h"
+#include "runtime/kernels/BatchNormLoops.h"
 #include "runtime/kernels/LayerSupport.h"
 
 #include <cmath>
@@ -20,93 +20,32 @@ using namespace qatc::runtime;
 
 namespace {
 
-/// The input viewed as [Batch, Channels, Plane].
-struct BnShape {
-  int64_t Batch, Channels, Plane;
-};
-
-llvm::Expected<BnShape> bnShape(llvm::ArrayRef<Shape> Shapes) {
-  llvm::ArrayRef<int64_t> X = Shapes[0];
-  if (X.size() < 2)
-    return kernelError("input must have rank at least 2, not {0}", X.size());
-  static const char *Names[] = {"input", "weight", "bias", "running_mean", "running_var"};
-  for (unsigned I = 1; I < 5; ++I)
-    if (Shapes[I].size() != 1 || Shapes[I][0] != X[1])
-      return kernelError("'{0}' must have shape [{1}], not {2}", Names[I], X[1],
-                         shapeString(Shapes[I]));
-  return BnShape{X[0], X[1], shapeNumel(X.drop_front(2))};
-}
-
-/// Per channel: sum over the batch and plane of F(offset) (double).
-template <typename F> double channelSum(const BnShape &S, int64_t C, F &&Term) {
-  double Sum = 0;
-  for (int64_t B = 0; B < S.Batch; ++B) {
-    int64_t Base = (B * S.Channels + C) * S.Plane;
-#pragma omp simd reduction(+ : Sum)
-    for (int64_t I = Base; I < Base + S.Plane; ++I)
-      Sum += Term(I);
-  }
-  return Sum;
-}
-
-/// Grain for channel loops: enough elements per thread to be worth one.
-int64_t channelGrain(const BnShape &S) {
-  return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, S.Batch * S.Plane));
-}
-
 llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
   if (llvm::Error E = requireF32Operands(A.Inputs))
     return E;
-  llvm::SmallVector<Shape, 5> Shapes;
-  for (const Tensor &T : A.Inputs)
-    Shapes.push_back(Shape(T.shape().begin(), T.shape().end()));
-  auto S = bnShape(Shapes);
+  auto S = batchNormShape(A.Inputs[0].shape(), A.Inputs.drop_front());
   if (!S)
     return S.takeError();
-  int64_t Count = S->Batch * S->Plane;
-  if (A.Training && Count <= 1)
+  if (A.Training && S->count() <= 1)
     return kernelError("training batch norm needs more than one value per channel, got input "
                        "{0}",
-                       shapeString(Shapes[0]));
-  double Eps = A.N.getFloat("eps"), Momentum = A.N.getFloat("momentum");
-  const float *X = A.Inputs[0].f32(), *W = A.Inputs[1].f32(), *Bias = A.Inputs[2].f32();
-  float *RunMean = A.Inputs[3].f32(), *RunVar = A.Inputs[4].f32();
-  // The mean and 1/sqrt(var + eps) each channel is normalized with.
+                       shapeString(A.Inputs[0].shape()));
   Tensor Mean = Tensor::empty({S->Channels}), InvStd = Tensor::empty({S->Channels});
-  float *MeanP = Mean.f32(), *InvStdP = InvStd.f32();
-  Tensor Y = Tensor::empty(Shapes[0]);
-  float *YP = Y.f32();
-  bool Update = A.Training && A.UpdateState;
-  parallelFor(S->Channels, channelGrain(*S), [&](int64_t Begin, int64_t End) {
-    for (int64_t C = Begin; C < End; ++C) {
-      double M, Var;
-      if (A.Training) {
-        M = channelSum(*S, C, [&](int64_t I) { return double(X[I]); }) / Count;
-        double SumSq = channelSum(*S, C, [&](int64_t I) {
-          double D = X[I] - M;
-          return D * D;
-        });
-        Var = SumSq / Count;
-        if (Update) {
-          RunMean[C] = float((1 - Momentum) * RunMean[C] + Momentum * M);
-          RunVar[C] = float((1 - Momentum) * RunVar[C] + Momentum * SumSq / (Count - 1));
-        }
-      } else {
-        M = RunMean[C];
-        Var = RunVar[C];
-      }
-      double Inv = 1.0 / std::sqrt(Var + Eps);
-      MeanP[C] = float(M);
-      InvStdP[C] = float(Inv);
-      // y = x * Scale + Shift
-      float Scale = float(W[C] * Inv), Shift = float(Bias[C] - M * W[C] * Inv);
-      for (int64_t B = 0; B < S->Batch; ++B) {
-        int64_t Base = (B * S->Channels + C) * S->Plane;
-        for (int64_t I = Base; I < Base + S->Plane; ++I)
-          YP[I] = X[I] * Scale + Shift;
-      }
-    }
-  });
+  Tensor Y = Tensor::empty(A.Inputs[0].shape());
+  BnForward F;
+  F.Training = A.Training;
+  F.Update = A.Training && A.UpdateState;
+  F.Eps = A.N.getFloat("eps");
+  F.Momentum = A.N.getFloat("momentum");
+  F.Weight = A.Inputs[1].f32();
+  F.Bias = A.Inputs[2].f32();
+  F.RunMean = A.Inputs[3].f32();
+  F.RunVar = A.Inputs[4].f32();
+  F.Mean = Mean.f32();
+  F.InvStd = InvStd.f32();
+  F.Y = Y.f32();
+  const float *X = A.Inputs[0].f32();
+  batchNormForwardLoops(*S, F, [X](int64_t) { return [X](int64_t I) { return X[I]; }; });
   if (A.Saved) {
     A.Saved->push_back(Mean);
     A.Saved->push_back(InvStd);
@@ -117,41 +56,36 @@ llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
 }
 
 llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tensor> Grads) {
-  const Tensor &DYT = A.GradOutputs[0];
-  if (!DYT.defined())
+  const Tensor &DY = A.GradOutputs[0];
+  if (!DY.defined())
     return llvm::Error::success();
-  auto S = bnShape(A.InputShapes);
+  auto S = batchNormShape(A.InputShapes[0], A.InputShapes.drop_front());
   if (!S)
     return S.takeError();
-  const float *X = A.Inputs[0].f32(), *W = A.Inputs[1].f32(), *DY = DYT.f32();
-  const float *Mean = A.Saved[0].f32(), *InvStd = A.Saved[1].f32();
-  bool Training = A.Saved[2].f32()[0] != 0;
-  int64_t Count = S->Batch * S->Plane;
   Tensor DX = A.NeedsGrad[0] ? Tensor::empty(A.InputShapes[0]) : Tensor();
   Tensor DW = Tensor::empty({S->Channels}), DB = Tensor::empty({S->Channels});
-  float *DWP = DW.f32(), *DBP = DB.f32();
-  parallelFor(S->Channels, channelGrain(*S), [&](int64_t Begin, int64_t End) {
-    for (int64_t C = Begin; C < End; ++C) {
-      double M = Mean[C], Inv = InvStd[C];
-      double SumDY = channelSum(*S, C, [&](int64_t I) { return double(DY[I]); });
-      double SumDYXc = channelSum(*S, C, [&](int64_t I) { return DY[I] * (X[I] - M); });
-      DWP[C] = float(SumDYXc * Inv);
-      DBP[C] = float(SumDY);
-      if (!DX.defined())
-        continue;
-      float *DXP = DX.f32();
-      // Training: dx = (dy - mean(dy) - xhat * mean(dy * xhat)) * invstd * w.
-      float Scale = float(Inv * W[C]);
-      float K = Training ? float(SumDYXc * Inv * Inv / Count) : 0.0f;
-      float MeanDY = Training ? float(SumDY / Count) : 0.0f;
-      float Mf = float(M);
-      for (int64_t B = 0; B < S->Batch; ++B) {
-        int64_t Base = (B * S->Channels + C) * S->Plane;
-        for (int64_t I = Base; I < Base + S->Plane; ++I)
-          DXP[I] = (DY[I] - MeanDY - (X[I] - Mf) * K) * Scale;
-      }
-    }
-  });
+  BnBackward B;
+  B.Training = A.Saved[2].f32()[0] != 0;
+  B.DY = DY.f32();
+  B.Weight = A.Inputs[1].f32();
+  B.Mean = A.Saved[0].f32();
+  B.InvStd = A.Saved[1].f32();
+  B.DWeight = DW.f32();
+  B.DBias = DB.f32();
+  const float *X = A.Inputs[0].f32();
+  float *__restrict DXP = DX.defined() ? DX.f32() : nullptr;
+  batchNormBackwardLoops(
+      *S, B, [X](int64_t) { return [X](int64_t I) { return X[I]; }; },
+      [&](ChannelGroup G, auto Dx) {
+        if (!DXP)
+          return;
+        forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
+          auto D = Dx[C - G.Begin];
+#pragma omp simd
+          for (int64_t I = Begin; I < End; ++I)
+            DXP[I] = D(I);
+        });
+      });
   Grads[0] = DX;
   if (A.NeedsGrad[1])
     Grads[1] = DW;
