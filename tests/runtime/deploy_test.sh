@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Deployed numbers against trained numbers (issue #6's correctness points):
-# the QAT-trained digits CNN written as an .mlpackage and run by the reference
-# MIL executor agrees with the fake-quant QIR's predictions on >= 99.5% of
-# the test set with accuracy within 0.3 points; resnet18 and mobilenet_v2,
-# prepared and calibrated on random data, give deployed outputs with an SQNR
-# of at least 30 dB against the fake-quant graph's.
+# Deployed numbers against trained numbers (issue #6's correctness point for
+# large models; the digits CNN's is //tests/mil:digits_export_test):
+# resnet18 and mobilenet_v2, prepared and calibrated on random data, written
+# as .mlpackage and run by the reference MIL executor, give outputs with an
+# SQNR of at least 30 dB against the fake-quant graph's.
 set -uo pipefail
 root="${TEST_SRCDIR}/${TEST_WORKSPACE}"
 source "$root/tests/support/shtest.sh"
@@ -12,11 +11,9 @@ qatc="$root/tools/qatc"
 work="${TEST_TMPDIR}"
 py=/usr/bin/python3
 
-$py "$root/tools/fixtures/export_models.py" --out "$work" --models digits,resnet18,mobilenet_v2 >/dev/null
-$py "$root/tools/fixtures/export_digits.py" --out "$work" >/dev/null
-$py -c "import numpy as np; np.save('$work/digits_x.npy', np.load('$work/digits_test.npz')['x'])"
+$py "$root/tools/fixtures/export_models.py" --out "$work" --models resnet18,mobilenet_v2 >/dev/null
 
-# compare.py QAT.npz DEPLOYED.npz [LABELS.npz]: prints agreement, accuracies, max |logit diff|, SQNR.
+# compare.py FAKE_QUANT.npz DEPLOYED.npz: prints max |logit diff| and SQNR.
 cat > "$work/compare.py" <<'PY'
 import sys
 import numpy as np
@@ -29,31 +26,8 @@ def only(path):
 a, b = only(sys.argv[1]), only(sys.argv[2])
 sqnr = 10 * np.log10((a ** 2).sum() / max(((a - b) ** 2).sum(), 1e-30))
 print("max |logit diff| %.6g, SQNR %.1f dB" % (np.abs(a - b).max(), sqnr))
-if len(sys.argv) > 3:
-    y = np.load(sys.argv[3])["y"]
-    agree = (a.argmax(1) == b.argmax(1)).mean()
-    acc_a, acc_b = (a.argmax(1) == y).mean(), (b.argmax(1) == y).mean()
-    print("prediction agreement %.2f%%, fake-quant accuracy %.2f%%, deployed accuracy %.2f%%"
-          % (agree * 100, acc_a * 100, acc_b * 100))
-    sys.exit(0 if agree >= 0.995 and abs(acc_a - acc_b) <= 0.003 else 1)
-sys.exit(0 if sqnr >= float(sys.argv[4] if len(sys.argv) > 4 else 30) else 1)
+sys.exit(0 if sqnr >= 30 else 1)
 PY
-
-digits_deployed() {
-  "$qatc" import "$work/digits.bn.onnx" --input-shape 'x=?x1x8x8' -o "$work/digits.qirb" || return 1
-  "$qatc" train "$work/digits.qirb" --data "$work/digits_train.npz" --epochs 6 --lr 0.05 \
-    --momentum 0.9 -o "$work/digits_float.qirb" 2>/dev/null || return 1
-  "$qatc" prepare "$work/digits_float.qirb" -o "$work/digits_prepared.qirb" || return 1
-  "$qatc" train "$work/digits_prepared.qirb" --data "$work/digits_train.npz" --epochs 2 --lr 0.01 \
-    --momentum 0.9 -o "$work/digits_qat.qirb" 2>/dev/null || return 1
-  "$qatc" finalize "$work/digits_qat.qirb" -o "$work/digits.mlpackage" || return 1
-  "$qatc" run "$work/digits_qat.qirb" --input "x=$work/digits_x.npy" -o "$work/digits_qat.npz" || return 1
-  "$qatc" run "$work/digits.mlpackage" --input "x=$work/digits_x.npy" -o "$work/digits_ml.npz" || return 1
-  $py "$work/compare.py" "$work/digits_qat.npz" "$work/digits_ml.npz" "$work/digits_test.npz" \
-    | sed 's/^/digits: /' | tee -a "$work/figures.txt"
-  return "${PIPESTATUS[0]}"
-}
-check "digits: the .mlpackage agrees with the fake-quant graph (>=99.5%, accuracy within 0.3)" digits_deployed
 
 # Freshly initialized torchvision models (nothing is downloaded) have batch
 # norm statistics of an untrained network, under which mobilenet_v2's
