@@ -2,6 +2,7 @@
 
 #include "runtime/Executor.h"
 
+#include "runtime/Fusion.h"
 #include "runtime/Parallel.h"
 
 #include "ir/Verifier.h"
@@ -105,8 +106,9 @@ bool profilingRequested() {
 
 } // namespace
 
-llvm::Expected<std::unique_ptr<Executor>> Executor::create(Graph &G) {
-  std::unique_ptr<Executor> E(new Executor(G));
+llvm::Expected<std::unique_ptr<Executor>> Executor::create(Graph &G,
+                                                           const ExecutorOptions &Opts) {
+  std::unique_ptr<Executor> E(new Executor(G, Opts));
   if (llvm::Error Err = E->plan())
     return Err;
   E->Profiling = profilingRequested();
@@ -172,6 +174,7 @@ llvm::Error Executor::plan() {
     IndexOf[&N] = Nodes.size();
     NodeInfo Info;
     Info.N = &N;
+    Info.Label = N.opName();
     Info.LastUse = Nodes.size();
     for (Node *Op : N.operands())
       Info.Operands.push_back(IndexOf.lookup(Op));
@@ -197,10 +200,6 @@ llvm::Error Executor::plan() {
     Nodes.push_back(std::move(Info));
   }
 
-  for (NodeInfo &Info : Nodes)
-    for (unsigned Op : Info.Operands)
-      Nodes[Op].LastUse = std::max<unsigned>(Nodes[Op].LastUse, IndexOf[Info.N]);
-
   // A parameter is trainable when it is f32 and some use differentiates it.
   std::vector<bool> IsTrainable(Params.size(), false);
   for (NodeInfo &Info : Nodes) {
@@ -216,22 +215,70 @@ llvm::Error Executor::plan() {
     if (IsTrainable[I])
       Trainable.push_back(Params[I]);
 
-  for (NodeInfo &Info : Nodes) {
+  if (BuildOpts.Fuse) {
+    FusedNodes = Nodes;
+    Fusions = applyFusions(FusedNodes);
+    if (!Fusions)
+      FusedNodes.clear();
+  }
+  finishPlan(Nodes, IsTrainable);
+  if (!FusedNodes.empty())
+    finishPlan(FusedNodes, IsTrainable);
+  Records.resize(Nodes.size());
+  return llvm::Error::success();
+}
+
+unsigned Executor::applyFusions(std::vector<NodeInfo> &Plan) {
+  std::vector<bool> InFusion(Plan.size(), false);
+  unsigned Count = 0;
+  for (NodeInfo &Root : Plan) {
+    if (!Root.Kernel)
+      continue;
+    std::optional<Fusion> F = matchFusion(*Root.N);
+    if (!F)
+      continue;
+    unsigned RootIndex = IndexOf[Root.N];
+    bool Overlaps = InFusion[RootIndex];
+    for (Node *A : F->Absorbed)
+      Overlaps |= InFusion[IndexOf[A]];
+    if (Overlaps)
+      continue;
+    InFusion[RootIndex] = true;
+    for (Node *A : F->Absorbed) {
+      NodeInfo &Info = Plan[IndexOf[A]];
+      InFusion[IndexOf[A]] = true;
+      Info.Absorbed = true;
+      Info.Kernel = nullptr;
+      Info.Operands.clear();
+    }
+    Root.Kernel = F->Kernel;
+    Root.Label = F->Name;
+    Root.Operands.clear();
+    for (Node *Op : F->Operands)
+      Root.Operands.push_back(IndexOf[Op]);
+    ++Count;
+  }
+  return Count;
+}
+
+void Executor::finishPlan(std::vector<NodeInfo> &Plan, const std::vector<bool> &IsTrainable) {
+  for (NodeInfo &Info : Plan)
+    for (unsigned Op : Info.Operands)
+      Plan[Op].LastUse = std::max<unsigned>(Plan[Op].LastUse, IndexOf[Info.N]);
+  for (NodeInfo &Info : Plan) {
     if (Info.ParamIndex >= 0) {
       Info.RequiresGrad = IsTrainable[Info.ParamIndex];
       continue;
     }
-    if (!Info.N->isCall())
+    if (!Info.N->isCall() || Info.Absorbed)
       continue;
     for (unsigned I = 0; I < Info.Operands.size(); ++I) {
-      bool Needs = Nodes[Info.Operands[I]].RequiresGrad &&
+      bool Needs = Plan[Info.Operands[I]].RequiresGrad &&
                    operandDifferentiable(*Info.N, Info.Kernel, I);
       Info.OperandNeedsGrad.push_back(Needs);
       Info.RequiresGrad |= Needs;
     }
   }
-  Records.resize(Nodes.size());
-  return llvm::Error::success();
 }
 
 llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
@@ -256,15 +303,20 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
   // The first pass (primitive creation, first allocations) is not profiled.
   bool ProfileThisPass = Profiling && ForwardPasses++ > 0;
   HaveRecord = false;
-  std::vector<TensorList> Values(Nodes.size());
+  // Checked passes run node by node, so that the first bad node is named.
+  std::vector<NodeInfo> &Plan = Opts.CheckFinite || FusedNodes.empty() ? Nodes : FusedNodes;
+  RecordedPlan = &Plan;
+  std::vector<TensorList> Values(Plan.size());
   TensorList Results;
   unsigned NextInput = 0;
   llvm::SmallVector<Tensor, 4> Args;
-  for (unsigned I = 0; I < Nodes.size(); ++I) {
-    NodeInfo &Info = Nodes[I];
+  for (unsigned I = 0; I < Plan.size(); ++I) {
+    NodeInfo &Info = Plan[I];
     Node &N = *Info.N;
     Records[I] = Record();
-    if (N.isPlaceholder()) {
+    if (Info.Absorbed) {
+      continue;
+    } else if (N.isPlaceholder()) {
       Values[I].push_back(Inputs[NextInput++]);
     } else if (N.isGetAttr()) {
       Values[I].push_back(ParamTensors[Info.ParamIndex]);
@@ -295,7 +347,7 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       if (llvm::Error E = inNode(N, Info.Kernel->Forward(FA, Values[I])))
         return E;
       if (ProfileThisPass) {
-        ProfileEntry &P = Profile[N.opName()];
+        ProfileEntry &P = Profile[Info.Label];
         P.ForwardMs += msSince(Start);
         ++P.ForwardCalls;
       }
@@ -318,7 +370,7 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       }
     }
     for (unsigned Op : Info.Operands)
-      if (Nodes[Op].LastUse == I)
+      if (Plan[Op].LastUse == I)
         Values[Op].clear();
     if (Info.LastUse == I)
       Values[I].clear();
@@ -338,7 +390,8 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
   for (Tensor &T : ParamGrads)
     T = Tensor();
   bool ProfileThisPass = Profiling && BackwardPasses++ > 0;
-  std::vector<TensorList> Grads(Nodes.size());
+  std::vector<NodeInfo> &Plan = *RecordedPlan;
+  std::vector<TensorList> Grads(Plan.size());
   for (unsigned I = 0; I < OutputNodes.size(); ++I) {
     TensorList &Slot = Grads[IndexOf[OutputNodes[I]]];
     if (Slot.empty())
@@ -347,8 +400,8 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
   }
 
   llvm::SmallVector<Tensor, 4> InGrads;
-  for (unsigned I = Nodes.size(); I-- > 0;) {
-    NodeInfo &Info = Nodes[I];
+  for (unsigned I = Plan.size(); I-- > 0;) {
+    NodeInfo &Info = Plan[I];
     TensorList G = std::move(Grads[I]);
     Grads[I].clear();
     Record R = std::move(Records[I]);
@@ -362,8 +415,8 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
     }
     if (!Info.Kernel) { // getitem: route into the tuple's element slot
       unsigned Tuple = Info.Operands[0];
-      size_t Arity = Nodes[Tuple].N->type().isTuple()
-                         ? Nodes[Tuple].N->type().elements().size()
+      size_t Arity = Plan[Tuple].N->type().isTuple()
+                         ? Plan[Tuple].N->type().elements().size()
                          : 1;
       TensorList &Slot = Grads[Tuple];
       if (Slot.size() < Arity)
@@ -386,7 +439,7 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
     if (llvm::Error E = inNode(N, Info.Kernel->Backward(BA, InGrads)))
       return E;
     if (ProfileThisPass) {
-      Profile[N.opName()].BackwardMs += msSince(Start);
+      Profile[Info.Label].BackwardMs += msSince(Start);
       Start = ProfileClock::now();
     }
     for (unsigned Op = 0; Op < Info.Operands.size(); ++Op) {

@@ -6,7 +6,8 @@
 // walks the recorded nodes in reverse, accumulates operand gradients and
 // leaves one gradient per trainable parameter. Parameters live in the
 // executor as tensors (stateful ops update them in place) until
-// syncToGraph() writes them back. With QATC_PROFILE=1 in the environment,
+// syncToGraph() writes them back. Node chains that runtime/Fusion.h matches
+// run as one kernel, with the same results. With QATC_PROFILE=1 in the environment,
 // the executor times every kernel call and prints, when it is destroyed,
 // the milliseconds per pass spent in each op kind (docs/runtime.md).
 //
@@ -42,12 +43,20 @@ struct RunOptions {
   bool CheckFinite = false;
 };
 
+/// How an executor is built.
+struct ExecutorOptions {
+  /// Run matching node chains as one kernel (runtime/Fusion.h); results are
+  /// the same. Forward passes with CheckFinite always run node by node.
+  bool Fuse = true;
+};
+
 /// Executes one graph; the graph must outlive the executor and not change.
 class Executor {
 public:
   /// Checks that every op has a kernel and every parameter has data, and
   /// loads the parameters. Errors name the node or parameter.
-  static llvm::Expected<std::unique_ptr<Executor>> create(Graph &G);
+  static llvm::Expected<std::unique_ptr<Executor>>
+  create(Graph &G, const ExecutorOptions &Opts = ExecutorOptions());
   /// Prints the QATC_PROFILE table when profiling.
   ~Executor();
 
@@ -74,6 +83,8 @@ public:
   llvm::ArrayRef<Node *> inputs() const { return Placeholders; }
   /// The nodes the graph output returns.
   llvm::ArrayRef<Node *> outputs() const { return OutputNodes; }
+  /// The node chains run as one kernel (runtime/Fusion.h).
+  unsigned numFusions() const { return Fusions; }
   /// Writes every parameter tensor back into the graph's parameters.
   void syncToGraph();
   /// Reloads every parameter tensor from the graph (after the graph's
@@ -82,7 +93,7 @@ public:
   Graph &graph() const { return G; }
 
 private:
-  explicit Executor(Graph &G) : G(G) {}
+  Executor(Graph &G, const ExecutorOptions &Opts) : G(G), BuildOpts(Opts) {}
   llvm::Error plan();
 
   struct NodeInfo {
@@ -98,6 +109,10 @@ private:
     llvm::SmallVector<bool, 4> OperandNeedsGrad;
     /// The batch norm of a conv + batch norm training form.
     bool FreezableBatchNorm = false;
+    /// Part of a fused chain whose root runs it (runtime/Fusion.h).
+    bool Absorbed = false;
+    /// The op name, or the fusion's name at a fused root (for profiles).
+    llvm::StringRef Label;
     /// Index of the parameter read by a get_attr node (into ParamTensors).
     int ParamIndex = -1;
   };
@@ -110,8 +125,19 @@ private:
     bool Valid = false;
   };
 
+  /// Runs the fusions of runtime/Fusion.h on Plan; returns how many matched.
+  unsigned applyFusions(std::vector<NodeInfo> &Plan);
+  /// Sets the last uses and which nodes and operands need gradients.
+  void finishPlan(std::vector<NodeInfo> &Plan, const std::vector<bool> &IsTrainable);
+
   Graph &G;
-  std::vector<NodeInfo> Nodes;
+  ExecutorOptions BuildOpts;
+  /// One entry per node in program order, node by node; FusedNodes is the
+  /// same with fused chains (empty when nothing fuses).
+  std::vector<NodeInfo> Nodes, FusedNodes;
+  /// The plan the last forward ran (its records are for it).
+  std::vector<NodeInfo> *RecordedPlan = nullptr;
+  unsigned Fusions = 0;
   llvm::DenseMap<const Node *, unsigned> IndexOf;
   std::vector<Node *> Placeholders, OutputNodes;
   std::vector<Parameter *> Params, Trainable;

@@ -4,13 +4,18 @@
 // on its stored input: training mode normalizes with the batch mean and
 // biased variance and, when the executor allows state updates, moves the
 // running statistics toward them with PyTorch's momentum rule and unbiased
-// variance; inference mode uses the running statistics. batch_norm_scale is
+// variance; inference mode uses the running statistics. The fused forms
+// batch_norm(div(x, s)) and batch_norm(add(div(x, s), b)) of the conv + batch
+// norm training tail (runtime/kernels/FusedKernels.h) run the same loops on
+// x / s + b computed on the fly, and their backward folds in div's and add's
+// gradients, summed as the separate kernels sum them. batch_norm_scale is
 // the per-channel factor weight / sqrt(running_var + eps).
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Kernel.h"
 #include "runtime/kernels/BatchNormLoops.h"
+#include "runtime/kernels/FusedKernels.h"
 #include "runtime/kernels/LayerSupport.h"
 
 #include <cmath>
@@ -20,82 +25,246 @@ using namespace qatc::runtime;
 
 namespace {
 
+/// The operands of a batch norm kernel: the input, then for the fused forms
+/// batch_norm(div(x, s)) (Form 1) and batch_norm(add(div(x, s), b)) (Form 2)
+/// the per-channel divisor and added bias, then from Params on weight, bias,
+/// running_mean and running_var. The fused forms store the quotient x / s
+/// (div's result) once, in the first pass over each channel group, and keep
+/// it for backward instead of x.
+template <unsigned Form> struct BnOperands {
+  static constexpr bool Scaled = Form >= 1;
+  static constexpr bool HasAddedBias = Form == 2;
+  static constexpr unsigned Params = Form + 1;
+};
+
+/// What forward saves for backward: the mean and 1 / sqrt(var + eps) per
+/// channel and a training flag, then for the fused forms the quotient, the
+/// divisor, the added bias (Form 2) and the weight.
+enum SavedIndex : unsigned { SavedMean, SavedInvStd, SavedTraining, SavedQuotient };
+
+/// Channel C's value functor for the batch norm loops: x, or for the fused
+/// forms q (= x / s) and q + b[c] (add's float32 sum).
+template <typename Ops> struct InputValues {
+  const float *X, *AddedBias;
+  auto operator()(int64_t C) const {
+    const float *P = X;
+    float B = Ops::HasAddedBias ? AddedBias[C] : 0.0f;
+    return [P, B](int64_t I) {
+      if constexpr (Ops::HasAddedBias)
+        return P[I] + B;
+      else
+        return P[I];
+    };
+  }
+};
+
+/// Checks the fused form's divisor and added bias: one value per channel.
+llvm::Error checkPerChannel(llvm::ArrayRef<Shape> Shapes, unsigned Params, int64_t Channels) {
+  for (unsigned I = 1; I < Params; ++I)
+    if (shapeNumel(Shapes[I]) != Channels)
+      return kernelError("the {0} {1} must hold one value per channel ({2})",
+                         I == 1 ? "divisor" : "added bias", shapeString(Shapes[I]), Channels);
+  return llvm::Error::success();
+}
+
+llvm::SmallVector<Shape, 7> shapesOf(llvm::ArrayRef<Tensor> Inputs) {
+  llvm::SmallVector<Shape, 7> Shapes;
+  for (const Tensor &T : Inputs)
+    Shapes.push_back(Shape(T.shape().begin(), T.shape().end()));
+  return Shapes;
+}
+
+llvm::Expected<BnShape> checkShapes(llvm::ArrayRef<Shape> Shapes, unsigned Params) {
+  auto S = batchNormShape(Shapes[0], Shapes.drop_front(Params));
+  if (!S)
+    return S.takeError();
+  if (llvm::Error E = checkPerChannel(Shapes, Params, S->Channels))
+    return E;
+  return *S;
+}
+
+template <typename Ops>
 llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
   if (llvm::Error E = requireF32Operands(A.Inputs))
     return E;
-  auto S = batchNormShape(A.Inputs[0].shape(), A.Inputs.drop_front());
+  auto S = checkShapes(shapesOf(A.Inputs), Ops::Params);
   if (!S)
     return S.takeError();
   if (A.Training && S->count() <= 1)
     return kernelError("training batch norm needs more than one value per channel, got input "
                        "{0}",
                        shapeString(A.Inputs[0].shape()));
+  const Tensor &X = A.Inputs[0];
   Tensor Mean = Tensor::empty({S->Channels}), InvStd = Tensor::empty({S->Channels});
-  Tensor Y = Tensor::empty(A.Inputs[0].shape());
+  Tensor Y = Tensor::empty(X.shape());
+  Tensor Quotient = Ops::Scaled ? Tensor::empty(X.shape()) : Tensor();
+  llvm::ArrayRef<Tensor> Params = A.Inputs.drop_front(Ops::Params);
   BnForward F;
   F.Training = A.Training;
   F.Update = A.Training && A.UpdateState;
   F.Eps = A.N.getFloat("eps");
   F.Momentum = A.N.getFloat("momentum");
-  F.Weight = A.Inputs[1].f32();
-  F.Bias = A.Inputs[2].f32();
-  F.RunMean = A.Inputs[3].f32();
-  F.RunVar = A.Inputs[4].f32();
+  F.Weight = Params[0].f32();
+  F.Bias = Params[1].f32();
+  F.RunMean = Params[2].f32();
+  F.RunVar = Params[3].f32();
   F.Mean = Mean.f32();
   F.InvStd = InvStd.f32();
   F.Y = Y.f32();
-  const float *X = A.Inputs[0].f32();
-  batchNormForwardLoops(*S, F, [X](int64_t) { return [X](int64_t I) { return X[I]; }; });
+  InputValues<Ops> In{Ops::Scaled ? Quotient.f32() : X.f32(),
+                      Ops::HasAddedBias ? A.Inputs[2].f32() : nullptr};
+  batchNormForwardLoops(*S, F, In, [&](ChannelGroup G) {
+    if constexpr (Ops::Scaled) {
+      const float *Divisor = A.Inputs[1].f32(), *XP = X.f32();
+      float *__restrict Q = Quotient.f32();
+      forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
+        float Sc = Divisor[C];
+#pragma omp simd
+        for (int64_t I = Begin; I < End; ++I)
+          Q[I] = XP[I] / Sc;
+      });
+    }
+  });
   if (A.Saved) {
     A.Saved->push_back(Mean);
     A.Saved->push_back(InvStd);
     A.Saved->push_back(Tensor::full({1}, A.Training ? 1.0f : 0.0f));
+    if (Ops::Scaled) {
+      // Backward reads these; running_var is not among them (the divisor
+      // is its own tensor), so later in-place updates do not matter.
+      A.Saved->push_back(Quotient);
+      A.Saved->append(A.Inputs.begin() + 1, A.Inputs.begin() + Ops::Params + 1);
+    }
   }
   Outputs.push_back(Y);
   return llvm::Error::success();
 }
 
+/// Adds one run's sum of a fused-form divisor or bias gradient to its channel
+/// total as sumToShape (Broadcast.cpp) sums the separate kernels' gradients:
+/// runs of a plane in double, in batch order; single values (a plane of 1) as
+/// floats in batch order; a lone value as it is.
+void addRun(const BnShape &S, double &Total, double Run) {
+  if (S.count() == 1)
+    Total = Run;
+  else if (S.Plane > 1)
+    Total += Run;
+  else
+    Total = float(Total) + float(Run);
+}
+
+/// One run of the fused form's backward: dz = D(I); with StoreDx, div's x
+/// gradient dz / s into DX; the run's sums (in double, from 0, as sumRun of
+/// Broadcast.cpp) of div's divisor gradient -dz * (q / s) and of dz.
+template <bool StoreDx, typename Gradient>
+void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t Begin,
+                       int64_t End, double &DivisorSum, double &BiasSum) {
+  double RunDivisor = 0, RunBias = 0;
+#pragma omp simd reduction(+ : RunDivisor, RunBias)
+  for (int64_t I = Begin; I < End; ++I) {
+    float Dz = D(I);
+    if constexpr (StoreDx)
+      DX[I] = Dz / Sc;
+    float DDivisor = -Dz * (Q[I] / Sc);
+    RunDivisor += DDivisor;
+    RunBias += Dz;
+  }
+  DivisorSum = RunDivisor;
+  BiasSum = RunBias;
+}
+
+/// Stores the input gradient and, for the fused forms, the divisor and added
+/// bias gradients of one channel group.
+template <typename Ops, typename Gradient>
+void storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> Dx,
+                    const float *Q, const float *Divisor, float *DX, float *DDivisor,
+                    float *DAddedBias) {
+  if constexpr (!Ops::Scaled) {
+    if (!DX)
+      return;
+    forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
+      auto D = Dx[C - G.Begin];
+      float *__restrict Out = DX;
+#pragma omp simd
+      for (int64_t I = Begin; I < End; ++I)
+        Out[I] = D(I);
+    });
+    return;
+  }
+  // div's gradients: dz / s for x, -dz * ((x / s) / s) for s; add passes dz.
+  llvm::SmallVector<double, 16> SumDivisor(G.size(), 0.0), SumBias(G.size(), 0.0);
+  forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
+    double RunDivisor, RunBias;
+    if (DX)
+      scaledGradientRun<true>(Dx[C - G.Begin], Q, Divisor[C], DX, Begin, End, RunDivisor,
+                              RunBias);
+    else
+      scaledGradientRun<false>(Dx[C - G.Begin], Q, Divisor[C], DX, Begin, End, RunDivisor,
+                               RunBias);
+    addRun(S, SumDivisor[C - G.Begin], RunDivisor);
+    addRun(S, SumBias[C - G.Begin], RunBias);
+  });
+  for (int64_t C = G.Begin; C < G.End; ++C) {
+    if (DDivisor)
+      DDivisor[C] = float(SumDivisor[C - G.Begin]);
+    if (DAddedBias)
+      DAddedBias[C] = float(SumBias[C - G.Begin]);
+  }
+}
+
+template <typename Ops>
 llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tensor> Grads) {
   const Tensor &DY = A.GradOutputs[0];
   if (!DY.defined())
     return llvm::Error::success();
-  auto S = batchNormShape(A.InputShapes[0], A.InputShapes.drop_front());
+  auto S = checkShapes(A.InputShapes, Ops::Params);
   if (!S)
     return S.takeError();
-  Tensor DX = A.NeedsGrad[0] ? Tensor::empty(A.InputShapes[0]) : Tensor();
+  auto Wanted = [&](unsigned I) {
+    return A.NeedsGrad[I] ? Tensor::empty(A.InputShapes[I]) : Tensor();
+  };
+  Tensor DX = Wanted(0);
+  Tensor DDivisor = Ops::Scaled ? Wanted(1) : Tensor();
+  Tensor DAddedBias = Ops::HasAddedBias ? Wanted(2) : Tensor();
   Tensor DW = Tensor::empty({S->Channels}), DB = Tensor::empty({S->Channels});
+  // The plain form reads its saved inputs, the fused forms what they saved.
+  llvm::ArrayRef<Tensor> Kept = Ops::Scaled ? A.Saved.drop_front(SavedQuotient) : A.Inputs;
   BnBackward B;
-  B.Training = A.Saved[2].f32()[0] != 0;
+  B.Training = A.Saved[SavedTraining].f32()[0] != 0;
   B.DY = DY.f32();
-  B.Weight = A.Inputs[1].f32();
-  B.Mean = A.Saved[0].f32();
-  B.InvStd = A.Saved[1].f32();
+  B.Weight = Kept[Ops::Params].f32();
+  B.Mean = A.Saved[SavedMean].f32();
+  B.InvStd = A.Saved[SavedInvStd].f32();
   B.DWeight = DW.f32();
   B.DBias = DB.f32();
-  const float *X = A.Inputs[0].f32();
-  float *__restrict DXP = DX.defined() ? DX.f32() : nullptr;
-  batchNormBackwardLoops(
-      *S, B, [X](int64_t) { return [X](int64_t I) { return X[I]; }; },
-      [&](ChannelGroup G, auto Dx) {
-        if (!DXP)
-          return;
-        forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-          auto D = Dx[C - G.Begin];
-#pragma omp simd
-          for (int64_t I = Begin; I < End; ++I)
-            DXP[I] = D(I);
-        });
-      });
+  auto Data = [](const Tensor &T) { return T.defined() ? T.f32() : nullptr; };
+  InputValues<Ops> In{Kept[0].f32(), Ops::HasAddedBias ? Kept[2].f32() : nullptr};
+  const float *Divisor = Ops::Scaled ? Kept[1].f32() : nullptr;
+  batchNormBackwardLoops(*S, B, In, [&](ChannelGroup G, auto Dx) {
+    storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor), Data(DAddedBias));
+  });
   Grads[0] = DX;
-  if (A.NeedsGrad[1])
-    Grads[1] = DW;
-  if (A.NeedsGrad[2])
-    Grads[2] = DB;
+  if (Ops::Scaled)
+    Grads[1] = DDivisor;
+  if (Ops::HasAddedBias)
+    Grads[2] = DAddedBias;
+  if (A.NeedsGrad[Ops::Params])
+    Grads[Ops::Params] = DW;
+  if (A.NeedsGrad[Ops::Params + 1])
+    Grads[Ops::Params + 1] = DB;
   return llvm::Error::success();
 }
 
-/// Only the input, weight and bias carry gradients (not the running stats).
-bool batchNormDifferentiable(const Node &, unsigned I) { return I < 3; }
+/// Every operand but the running statistics carries a gradient.
+template <typename Ops> bool batchNormDifferentiable(const Node &, unsigned I) {
+  return I < Ops::Params + 2;
+}
+
+template <unsigned Form> OpKernel batchNormKernel() {
+  using Ops = BnOperands<Form>;
+  return OpKernel{batchNormForward<Ops>, batchNormBackward<Ops>,
+                  Ops::Scaled ? SavesNothing : SavesInputs, batchNormDifferentiable<Ops>};
+}
 
 llvm::Error batchNormScaleForward(const ForwardArgs &A, TensorList &Outputs) {
   if (llvm::Error E = requireF32Operands(A.Inputs))
@@ -138,9 +307,13 @@ bool batchNormScaleDifferentiable(const Node &, unsigned I) { return I == 0; }
 
 } // namespace
 
+const OpKernel &qatc::runtime::scaledBatchNormKernel(bool WithAddedBias) {
+  static const OpKernel Scaled = batchNormKernel<1>(), ScaledWithBias = batchNormKernel<2>();
+  return WithAddedBias ? ScaledWithBias : Scaled;
+}
+
 void qatc::runtime::registerBatchNormKernels(KernelTable &Table) {
-  Table["batch_norm"] =
-      OpKernel{batchNormForward, batchNormBackward, SavesInputs, batchNormDifferentiable};
+  Table["batch_norm"] = batchNormKernel<0>();
   Table["batch_norm_scale"] = OpKernel{batchNormScaleForward, batchNormScaleBackward,
                                        SavesNothing, batchNormScaleDifferentiable};
 }

@@ -120,11 +120,14 @@ struct BnForward {
 };
 
 /// Batch norm forward; Input(C) returns channel C's value functor
-/// float(int64_t offset), capturing by value.
-template <typename InputFn>
-void batchNormForwardLoops(const BnShape &S, const BnForward &A, InputFn &&Input) {
+/// float(int64_t offset), capturing by value. Prologue(G) runs first for
+/// each channel group (a fused caller computes the group's input there).
+template <typename InputFn, typename PrologueFn>
+void batchNormForwardLoops(const BnShape &S, const BnForward &A, InputFn &&Input,
+                           PrologueFn &&Prologue) {
   const int64_t Count = S.count();
   forEachChannelGroup(S, [&](ChannelGroup G) {
+    Prologue(G);
     llvm::SmallVector<double, 16> Mean(G.size(), 0.0), SumSq(G.size(), 0.0);
     if (A.Training) {
       groupSums(S, G, Mean.data(), [&](int64_t C) {

@@ -12,17 +12,20 @@ using namespace qatc;
 using namespace qatc::runtime;
 using namespace qatc::runtime::testing;
 
+Parameter *testing::addTensorParameter(Graph &G, llvm::StringRef Name, const Tensor &T) {
+  Parameter *P = G.addParameter(Name, Type::tensor(T.dtype(), T.shape()));
+  llvm::ArrayRef<uint8_t> Bytes = T.bytes();
+  P->setData(std::vector<uint8_t>(Bytes.begin(), Bytes.end()));
+  return P;
+}
+
 llvm::Expected<BuiltOp> testing::buildOp(const OpCase &Case) {
   BuiltOp R;
   R.G = std::make_unique<Graph>("op_test");
   Builder B(*R.G);
   llvm::SmallVector<Node *, 4> Operands;
   for (unsigned I = 0; I < Case.Operands.size(); ++I) {
-    const Tensor &T = Case.Operands[I];
-    Parameter *P = R.G->addParameter("operand" + std::to_string(I),
-                                     Type::tensor(T.dtype(), T.shape()));
-    llvm::ArrayRef<uint8_t> Bytes = T.bytes();
-    P->setData(std::vector<uint8_t>(Bytes.begin(), Bytes.end()));
+    Parameter *P = addTensorParameter(*R.G, "operand" + std::to_string(I), Case.Operands[I]);
     R.OperandParams.push_back(P);
     Operands.push_back(B.getAttr(P));
   }

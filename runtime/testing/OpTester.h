@@ -37,6 +37,9 @@ struct BuiltOp {
   Node *Call = nullptr;
 };
 
+/// A new parameter of G named Name holding a copy of T.
+Parameter *addTensorParameter(Graph &G, llvm::StringRef Name, const Tensor &T);
+
 /// Builds the one-op graph (result type inferred by the op's shape function).
 llvm::Expected<BuiltOp> buildOp(const OpCase &Case);
 
