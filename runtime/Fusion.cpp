@@ -59,6 +59,67 @@ std::optional<Fusion> matchScaledBatchNorm(Node &Root) {
   return F;
 }
 
+/// A fake_quantize with a fixed or learned-by-observer (not learnable) qparams.
+bool isVanillaFakeQuantize(const Node &N) {
+  if (!N.isCallTo("fake_quantize") || !isF32Tensor(N))
+    return false;
+  const Attribute *Algorithm = N.attr("algorithm");
+  return !Algorithm || Algorithm->getString() == "vanilla";
+}
+
+/// The fake quant's operands with its input replaced by Inputs.
+llvm::SmallVector<Node *, 8> replaceInput(const Node &Root, llvm::ArrayRef<Node *> Inputs) {
+  llvm::SmallVector<Node *, 8> Operands(Inputs.begin(), Inputs.end());
+  for (unsigned I = 1; I < Root.numOperands(); ++I)
+    Operands.push_back(Root.operand(I));
+  return Operands;
+}
+
+std::optional<Fusion> matchScaledWeight(Node &Root) {
+  if (!isVanillaFakeQuantize(Root))
+    return std::nullopt;
+  const Attribute *Axis = Root.attr("axis");
+  Node *Mul = Root.operand(0);
+  if (!Axis || Axis->getInt() != 0 || !isSoleInput(Mul, "mul", Root))
+    return std::nullopt;
+  Node *W = Mul->operand(0), *S = Mul->operand(1);
+  const Type &T = Mul->type();
+  if (!isF32Tensor(*W) || W->type() != T || !isF32Tensor(*S) || !S->type().hasStaticShape() ||
+      S->type().rank() != T.rank() || T.dim(0) < 0)
+    return std::nullopt;
+  for (unsigned D = 0; D < T.rank(); ++D)
+    if (S->type().dim(D) != (D == 0 ? T.dim(0) : 1))
+      return std::nullopt;
+  Fusion F;
+  F.Name = "fake_quantize+mul";
+  F.Kernel = &scaledWeightFakeQuantizeKernel();
+  F.Absorbed.push_back(Mul);
+  F.Operands = replaceInput(Root, {W, S});
+  return F;
+}
+
+std::optional<Fusion> matchActivation(Node &Root) {
+  if (!isVanillaFakeQuantize(Root))
+    return std::nullopt;
+  Node *Act = Root.operand(0);
+  if (!Act->isCall() || !isSoleInput(Act, Act->opName(), Root))
+    return std::nullopt;
+  const OpKernel *K = activationFakeQuantizeKernel(Act->opName());
+  if (!K)
+    return std::nullopt;
+  Fusion F;
+  F.Name = Act->isCallTo("relu") ? "fake_quantize+relu" : "fake_quantize+relu6";
+  F.Kernel = K;
+  F.Absorbed.push_back(Act);
+  F.Operands = replaceInput(Root, {Act->operand(0)});
+  return F;
+}
+
 } // namespace
 
-std::optional<Fusion> runtime::matchFusion(Node &Root) { return matchScaledBatchNorm(Root); }
+std::optional<Fusion> runtime::matchFusion(Node &Root) {
+  for (auto Match : {matchScaledBatchNorm, matchScaledWeight, matchActivation})
+    if (std::optional<Fusion> F = Match(Root))
+      return F;
+  return std::nullopt;
+}

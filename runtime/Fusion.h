@@ -37,7 +37,11 @@ struct Fusion {
 
 /// The fusion rooted at Root, if a pattern matches. Patterns:
 ///  * batch_norm(add(div(x, s), b)) and batch_norm(div(x, s)), s and b of
-///    shape [1, C, 1, ...]: the tail of the conv + batch norm training form.
+///    shape [1, C, 1, ...]: the tail of the conv + batch norm training form;
+///  * fake_quantize(mul(w, s)), s of shape [O, 1, ...] and the fake quant
+///    per channel along axis 0: the training form's scaled weight;
+///  * fake_quantize(relu(x)) and fake_quantize(relu6(x)).
+/// Fake quants are vanilla (not learnable).
 std::optional<Fusion> matchFusion(Node &Root);
 
 } // namespace runtime

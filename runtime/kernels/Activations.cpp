@@ -14,6 +14,7 @@
 
 #include "runtime/Kernel.h"
 #include "runtime/kernels/Broadcast.h"
+#include "runtime/kernels/ReluFormulas.h"
 #include "runtime/kernels/VectorMath.h"
 
 #include <cmath>
@@ -31,17 +32,14 @@ template <typename Self> struct Plain {
 
 struct Relu : Plain<Relu> {
   static constexpr unsigned Saves = SavesOutputs;
-  float forward(float X) const { return X < 0.0f ? 0.0f : X; }
-  float backward(float D, float Y) const { return Y <= 0.0f ? 0.0f : D; }
+  float forward(float X) const { return reluValue(X); }
+  float backward(float D, float Y) const { return reluPasses(Y) ? D : 0.0f; }
 };
 
 struct Relu6 : Plain<Relu6> {
   static constexpr unsigned Saves = SavesInputs;
-  float forward(float X) const { return std::min(std::max(X, 0.0f), 6.0f); }
-  float backward(float D, float X) const {
-    bool Outside = (X <= 0.0f) | (X >= 6.0f);
-    return Outside ? 0.0f : D;
-  }
+  float forward(float X) const { return relu6Value(X); }
+  float backward(float D, float X) const { return relu6Passes(X) ? D : 0.0f; }
 };
 
 struct Clamp {

@@ -21,6 +21,12 @@
 // gradients scaled by 1 / sqrt(N * qmax); with fake quant disabled they get
 // zeros, as coremltools' `x + 0 * scale + 0 * zp` does.
 //
+// Fused forms (runtime/kernels/FusedKernels.h) run the vanilla fake quant
+// on values computed on the fly: mul(w, s) for the training form's scaled
+// conv weight (backward folds in mul's gradients) and relu/relu6 of the
+// input (the mask byte also records where the activation stops the
+// gradient), so neither the product nor the activation is stored.
+//
 // Deliberate difference: torch 1.13 converts the rounded value to int64
 // before clamping, so |x / scale| >= 2^63 (and +inf) lands on qmin; here it is
 // clamped first (to qmax for large positive values), as later torch does.
@@ -28,6 +34,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Kernel.h"
+#include "runtime/kernels/FusedKernels.h"
+#include "runtime/kernels/ReluFormulas.h"
 #include "runtime/quant/QParamTensors.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -115,38 +123,119 @@ llvm::Expected<Config> configure(const Node &N, llvm::ArrayRef<Tensor> Inputs) {
 
 bool flagOn(const Tensor &Flag) { return Flag.data<uint8_t>()[0] != 0; }
 
-/// Fake-quantizes N floats with scale S and zero point Z into [Lo, Hi]; with
-/// WithMask, Mask gets 1 where the rounded value was in range.
-template <bool WithMask>
-void fakeQuantizeRun(const float *__restrict In, float *__restrict Out, uint8_t *__restrict Mask,
-                     int64_t N, float S, float Z, float Lo, float Hi) {
-  float Inv = 1.0f / S;
-#pragma omp simd
-  for (int64_t I = 0; I < N; ++I) {
-    float Rounded = Z + roundHalfEven(In[I] * Inv);
-    Out[I] = (clampToRange(Rounded, Lo, Hi) - Z) * S;
-    if constexpr (WithMask)
-      Mask[I] = (Rounded >= Lo) & (Rounded <= Hi);
+/// Elements per parallel chunk of the gradient loops.
+constexpr int64_t kMaskGrain = 1 << 15;
+
+/// The values a fake quant reads, per channel C of its layout (a functor of
+/// the flat offset, capturing by value): its input; a conv weight times the
+/// per-output-channel factor of the conv + batch norm training form (mul's
+/// w * s, fused); or an activation of its input (fused).
+struct InputValues {
+  const float *X;
+  auto operator()(int64_t) const {
+    const float *P = X;
+    return [P](int64_t I) { return P[I]; };
   }
+};
+
+struct ScaledWeightValues {
+  const float *W, *Factor;
+  auto operator()(int64_t C) const {
+    const float *P = W;
+    float F = Factor[C];
+    return [P, F](int64_t I) { return P[I] * F; };
+  }
+};
+
+struct Relu {
+  static float value(float X) { return reluValue(X); }
+  static bool passes(float X) { return reluPasses(reluValue(X)); }
+};
+
+struct Relu6 {
+  static float value(float X) { return relu6Value(X); }
+  static bool passes(float X) { return relu6Passes(X); }
+};
+
+template <typename Act> struct ActivatedValues {
+  const float *X;
+  auto operator()(int64_t) const {
+    const float *P = X;
+    return [P](int64_t I) { return Act::value(P[I]); };
+  }
+};
+
+/// Mask writers: Mask(I, InRange) is what backward needs at I. A fake quant
+/// keeps whether the rounded value was in range (its straight-through mask);
+/// the fused activation keeps 0 where the activation stops the gradient,
+/// else 1 + InRange.
+struct StraightThroughMask {
+  uint8_t operator()(int64_t, bool InRange) const { return InRange; }
+};
+
+template <typename Act> struct GatedMask {
+  const float *X;
+  uint8_t operator()(int64_t I, bool InRange) const {
+    return Act::passes(X[I]) ? uint8_t(1 + InRange) : uint8_t(0);
+  }
+};
+
+/// Fake-quantizes the values V(I) over [Begin, End) with scale S and zero
+/// point Z into [Lo, Hi]; with a mask, Mask[I] = MaskOf(I, in range).
+template <typename ValueFn, typename MaskFn>
+void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf, float *__restrict Out,
+                     uint8_t *__restrict Mask, int64_t Begin, int64_t End, float S, float Z,
+                     float Lo, float Hi) {
+  float Inv = 1.0f / S;
+  if (MaskOf) {
+    MaskFn M = *MaskOf;
+#pragma omp simd
+    for (int64_t I = Begin; I < End; ++I) {
+      float Rounded = Z + roundHalfEven(V(I) * Inv);
+      Out[I] = (clampToRange(Rounded, Lo, Hi) - Z) * S;
+      Mask[I] = M(I, (Rounded >= Lo) & (Rounded <= Hi));
+    }
+    return;
+  }
+#pragma omp simd
+  for (int64_t I = Begin; I < End; ++I)
+    Out[I] = (clampToRange(Z + roundHalfEven(V(I) * Inv), Lo, Hi) - Z) * S;
 }
 
-/// The fake-quantized X with per-channel Scales and integer-valued
-/// ZeroPoints; Mask (when defined) gets 1 where the rounded value was in range.
-Tensor fakeQuantize(const Tensor &X, const ChannelLayout &L, QuantRange Range,
+/// The fake-quantized values of a tensor of shape Dims laid out as L, with
+/// per-channel Scales and integer-valued ZeroPoints; Mask (when defined) gets
+/// MaskOf(I, in range).
+template <typename ValuesFn, typename MaskFn>
+Tensor fakeQuantize(llvm::ArrayRef<int64_t> Dims, const ChannelLayout &L, QuantRange Range,
                     llvm::ArrayRef<float> Scales, llvm::ArrayRef<float> ZeroPoints,
-                    const Tensor &Mask) {
-  Tensor Y = Tensor::empty(X.shape());
-  const float *In = X.f32();
+                    ValuesFn Values, MaskFn MaskOf, const Tensor &Mask) {
+  Tensor Y = Tensor::empty(Dims);
   float *Out = Y.f32();
   uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float Lo = float(Range.Min), Hi = float(Range.Max);
   forEachSegment(L, [&](int64_t, int64_t C, int64_t Begin, int64_t End) {
+    fakeQuantizeRun(Values(C), M ? &MaskOf : nullptr, Out, M, Begin, End, Scales[C],
+                    ZeroPoints[C], Lo, Hi);
+  });
+  return Y;
+}
+
+/// The values themselves (fake quant disabled); Mask (when defined) gets
+/// MaskOf(I, true).
+template <typename ValuesFn, typename MaskFn>
+Tensor passValues(llvm::ArrayRef<int64_t> Dims, const ChannelLayout &L, ValuesFn Values,
+                  MaskFn MaskOf, const Tensor &Mask) {
+  Tensor Y = Tensor::empty(Dims);
+  float *__restrict Out = Y.f32();
+  uint8_t *__restrict M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
+  forEachSegment(L, [&](int64_t, int64_t C, int64_t Begin, int64_t End) {
+    auto V = Values(C);
+#pragma omp simd
+    for (int64_t I = Begin; I < End; ++I)
+      Out[I] = V(I);
     if (M)
-      fakeQuantizeRun<true>(In + Begin, Out + Begin, M + Begin, End - Begin, Scales[C],
-                            ZeroPoints[C], Lo, Hi);
-    else
-      fakeQuantizeRun<false>(In + Begin, Out + Begin, nullptr, End - Begin, Scales[C],
-                             ZeroPoints[C], Lo, Hi);
+      for (int64_t I = Begin; I < End; ++I)
+        M[I] = MaskOf(I, true);
   });
   return Y;
 }
@@ -163,42 +252,80 @@ llvm::SmallVector<float, 8> learnableScales(const Tensor &RawScale) {
   return S;
 }
 
+/// Runs the observer on the values when it is enabled and the run updates
+/// state. In are the fake quant's operands.
+template <typename ValuesFn>
+void observeValues(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C,
+                   ValuesFn Values) {
+  if (!C.Attrs.observes() || !Args.UpdateState || !flagOn(In[ObserverEnabled]))
+    return;
+  llvm::SmallVector<float, 8> BatchMin, BatchMax;
+  if (C.Layout.numel() > 0) {
+    BatchMin.resize(C.Layout.Channels);
+    BatchMax.resize(C.Layout.Channels);
+    channelMinMaxOf(C.Layout, Values, BatchMin, BatchMax);
+  }
+  observeRange(C.Attrs, BatchMin, BatchMax, In[MinVal], In[MaxVal], In[Scale], In[ZeroPoint]);
+}
+
+bool fakeQuantEnabled(llvm::ArrayRef<Tensor> In) {
+  return In.size() < 5 || flagOn(In[FakeQuantEnabled]);
+}
+
+/// The vanilla (non-learnable) forward on the values of a tensor of In[0]'s
+/// shape: observe, then the output and, when recording, the mask from MaskOf
+/// (with fake quant disabled: the values and MaskOf(I, true), or no mask
+/// with NoMaskWhenDisabled).
+template <typename ValuesFn, typename MaskFn>
+Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C,
+                      ValuesFn Values, MaskFn MaskOf, bool NoMaskWhenDisabled, Tensor &Mask) {
+  observeValues(Args, In, C, Values);
+  llvm::ArrayRef<int64_t> Dims = In[Input].shape();
+  bool Enabled = fakeQuantEnabled(In);
+  if (Args.Saved && (Enabled || !NoMaskWhenDisabled))
+    Mask = Tensor::empty(Dims, DType::U8);
+  if (!Enabled)
+    return passValues(Dims, C.Layout, Values, MaskOf, Mask);
+  llvm::SmallVector<float, 8> Zps;
+  for (int64_t Z : integerZeroPoints(In[ZeroPoint]))
+    Zps.push_back(float(Z));
+  return fakeQuantize(Dims, C.Layout, C.Attrs.Range, floatValues(In[Scale]), Zps, Values, MaskOf,
+                      Mask);
+}
+
 llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
   auto C = configure(Args.N, Args.Inputs);
   if (!C)
     return C.takeError();
   llvm::ArrayRef<Tensor> In = Args.Inputs;
   const Tensor &X = In[Input];
-  if (C->Attrs.observes() && Args.UpdateState && flagOn(In[ObserverEnabled]))
-    observe(X, C->Layout, C->Attrs, In[MinVal], In[MaxVal], In[Scale], In[ZeroPoint]);
-  if (In.size() >= 5 && !flagOn(In[FakeQuantEnabled])) {
-    Outputs.push_back(X);
-    return llvm::Error::success();
-  }
-
-  if (C->Attrs.Learnable) {
-    llvm::SmallVector<float, 8> Zps = zeroPointValues(In[ZeroPoint]);
-    for (float &Z : Zps)
-      Z = learnableZeroPoint(Z, C->Attrs.Scheme, C->Attrs.Range);
-    Outputs.push_back(
-        fakeQuantize(X, C->Layout, C->Attrs.Range, learnableScales(In[Scale]), Zps, Tensor()));
-    if (Args.Saved) {
-      // The scale parameter may change before backward (a shared site's next
-      // fake quant observes), so backward gets copies.
-      Args.Saved->push_back(X);
-      Args.Saved->push_back(In[Scale].clone());
-      Args.Saved->push_back(Tensor::fromFloats({(int64_t)Zps.size()}, Zps));
+  if (!C->Attrs.Learnable || !fakeQuantEnabled(In)) {
+    if (!fakeQuantEnabled(In)) { // y = x: no copy, and backward passes dy
+      observeValues(Args, In, *C, InputValues{X.f32()});
+      Outputs.push_back(X);
+      return llvm::Error::success();
     }
+    Tensor Mask;
+    Outputs.push_back(vanillaForward(Args, In, *C, InputValues{X.f32()}, StraightThroughMask(),
+                                     true, Mask));
+    if (Args.Saved)
+      Args.Saved->push_back(Mask);
     return llvm::Error::success();
   }
 
-  llvm::SmallVector<float, 8> Zps;
-  for (int64_t Z : integerZeroPoints(In[ZeroPoint]))
-    Zps.push_back(float(Z));
-  Tensor Mask = Args.Saved ? Tensor::empty(X.shape(), DType::U8) : Tensor();
-  Outputs.push_back(fakeQuantize(X, C->Layout, C->Attrs.Range, floatValues(In[Scale]), Zps, Mask));
-  if (Args.Saved)
-    Args.Saved->push_back(Mask);
+  observeValues(Args, In, *C, InputValues{X.f32()});
+  llvm::SmallVector<float, 8> Zps = zeroPointValues(In[ZeroPoint]);
+  for (float &Z : Zps)
+    Z = learnableZeroPoint(Z, C->Attrs.Scheme, C->Attrs.Range);
+  Outputs.push_back(fakeQuantize(X.shape(), C->Layout, C->Attrs.Range, learnableScales(In[Scale]),
+                                 Zps, InputValues{X.f32()}, StraightThroughMask(), Tensor()));
+  if (Args.Saved) {
+    // The scale parameter may change before backward (a shared site's next
+    // fake quant observes), so backward gets copies.
+    Args.Saved->push_back(X);
+    Args.Saved->push_back(In[Scale].clone());
+    Args.Saved->push_back(Tensor::fromFloats({(int64_t)Zps.size()}, Zps));
+  }
   return llvm::Error::success();
 }
 
@@ -216,7 +343,7 @@ Tensor maskedGradient(const Tensor &Dy, const Tensor &Mask) {
   const float *G = Dy.f32();
   const uint8_t *M = Mask.data<uint8_t>();
   float *Out = Dx.f32();
-  parallelFor(Dx.numel(), 1 << 15, [&](int64_t Begin, int64_t End) {
+  parallelFor(Dx.numel(), kMaskGrain, [&](int64_t Begin, int64_t End) {
     maskRun(G + Begin, M + Begin, Out + Begin, End - Begin);
   });
   return Dx;
@@ -318,6 +445,141 @@ llvm::Error fakeQuantizeBackward(const BackwardArgs &Args,
   return llvm::Error::success();
 }
 
+/// fake_quantize(mul(w, s)) with s one factor per output channel (axis 0):
+/// operands w, s, then the fake quant's from its scale on. The product is
+/// never stored; backward saves the mask, w and s.
+llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
+  llvm::SmallVector<Tensor, 7> In(Args.Inputs.begin(), Args.Inputs.end());
+  In.erase(In.begin() + 1); // the fake quant's own operands, on w
+  auto C = configure(Args.N, In);
+  if (!C)
+    return C.takeError();
+  const Tensor &W = In[Input], &Factor = Args.Inputs[1];
+  if (!C->Layout.PerChannel || C->Layout.Outer != 1 || Factor.dtype() != DType::F32 ||
+      Factor.numel() != C->Layout.Channels)
+    return quantError(llvm::formatv("the weight factor {0} must be f32 with one value per output "
+                                    "channel of the weight {1}, quantized along axis 0",
+                                    Factor.describe(), W.describe()));
+  Tensor Mask;
+  Outputs.push_back(vanillaForward(Args, In, *C, ScaledWeightValues{W.f32(), Factor.f32()},
+                                   StraightThroughMask(), true, Mask));
+  if (Args.Saved) {
+    Args.Saved->push_back(Mask);
+    Args.Saved->push_back(W);
+    Args.Saved->push_back(Factor);
+  }
+  return llvm::Error::success();
+}
+
+/// Backward of [Begin, End) of one output channel's row of the scaled
+/// weight: dp = dy * mask (dy without a mask), then mul's gradients dw = dp *
+/// s and the sum (in double, from 0, as sumRun of Broadcast.cpp) of dp * w.
+template <bool HasMask>
+double scaledWeightRun(const float *G, const uint8_t *M, const float *W, float S, float *DW,
+                       int64_t Begin, int64_t End) {
+  double Sum = 0;
+#pragma omp simd reduction(+ : Sum)
+  for (int64_t I = Begin; I < End; ++I) {
+    float Dp = HasMask ? G[I] * (M[I] ? 1.0f : 0.0f) : G[I];
+    if (DW)
+      DW[I] = Dp * S;
+    float Ds = Dp * W[I];
+    Sum += Ds;
+  }
+  return Sum;
+}
+
+llvm::Error scaledWeightBackward(const BackwardArgs &Args,
+                                 llvm::MutableArrayRef<Tensor> GradInputs) {
+  const Tensor &Dy = Args.GradOutputs[0];
+  if (!Dy.defined())
+    return llvm::Error::success();
+  const Tensor &Mask = Args.Saved[0], &W = Args.Saved[1], &Factor = Args.Saved[2];
+  int64_t Rows = Factor.numel(), Row = W.numel() / std::max<int64_t>(1, Rows);
+  // mul's factor gradient is summed as sumToShape sums it: a row at once,
+  // or for a single row (the whole tensor) in blocks added in order.
+  int64_t Block = Rows == 1 ? kMaskGrain : std::max<int64_t>(1, Row);
+  Tensor DW = Args.NeedsGrad[0] ? Tensor::empty(W.shape()) : Tensor();
+  Tensor DS = Args.NeedsGrad[1] ? Tensor::empty(Args.InputShapes[1]) : Tensor();
+  const float *G = Dy.f32(), *WP = W.f32(), *S = Factor.f32();
+  const uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
+  float *DWP = DW.defined() ? DW.f32() : nullptr;
+  auto RowSum = [&](int64_t R) {
+    double Sum = 0;
+    for (int64_t B = R * Row; B < (R + 1) * Row; B += Block) {
+      int64_t E = std::min(B + Block, (R + 1) * Row);
+      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E)
+               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E);
+    }
+    return Sum;
+  };
+  parallelFor(Rows, std::max<int64_t>(1, kMaskGrain / std::max<int64_t>(1, Row)),
+              [&](int64_t Begin, int64_t End) {
+                for (int64_t R = Begin; R < End; ++R) {
+                  double Sum = RowSum(R);
+                  if (!DS.defined())
+                    continue;
+                  // A one-element row: sumToShape returns the product as it is.
+                  float Dp = M ? G[R] * (M[R] ? 1.0f : 0.0f) : G[R];
+                  DS.f32()[R] = Row == 1 ? Dp * WP[R] : float(Sum);
+                }
+              });
+  GradInputs[0] = DW;
+  GradInputs[1] = DS;
+  return llvm::Error::success();
+}
+
+/// The weight and its factor carry gradients, not the fake quant's state.
+bool scaledWeightDifferentiable(const Node &, unsigned I) { return I < 2; }
+
+/// fake_quantize(Act(x)): operands as fake_quantize's, on x. The activation's
+/// result is never stored; backward saves one byte per element (0: the
+/// activation stops the gradient, 1: outside the quantization range, 2:
+/// passes).
+template <typename Act>
+llvm::Error activationForward(const ForwardArgs &Args, TensorList &Outputs) {
+  auto C = configure(Args.N, Args.Inputs);
+  if (!C)
+    return C.takeError();
+  const float *X = Args.Inputs[Input].f32();
+  Tensor Mask;
+  Outputs.push_back(vanillaForward(Args, Args.Inputs, *C, ActivatedValues<Act>{X},
+                                   GatedMask<Act>{X}, false, Mask));
+  if (Args.Saved)
+    Args.Saved->push_back(Mask);
+  return llvm::Error::success();
+}
+
+/// dx = 0 where the activation stops the gradient, else dy * in range: the
+/// fake quant's masked gradient, then the activation's.
+void gatedRun(const float *__restrict G, const uint8_t *__restrict M, float *__restrict Out,
+              int64_t N) {
+#pragma omp simd
+  for (int64_t I = 0; I < N; ++I) {
+    int State = M[I]; // an int, or GCC leaves the loop scalar
+    float Masked = G[I] * (State == 2 ? 1.0f : 0.0f);
+    Out[I] = State == 0 ? 0.0f : Masked;
+  }
+}
+
+llvm::Error activationBackward(const BackwardArgs &Args,
+                               llvm::MutableArrayRef<Tensor> GradInputs) {
+  const Tensor &Dy = Args.GradOutputs[0];
+  if (!Dy.defined() || !Args.NeedsGrad[Input])
+    return llvm::Error::success();
+  Tensor Dx = Tensor::empty(Dy.shape());
+  const float *G = Dy.f32();
+  const uint8_t *M = Args.Saved[0].data<uint8_t>();
+  float *Out = Dx.f32();
+  parallelFor(Dx.numel(), kMaskGrain, [&](int64_t Begin, int64_t End) {
+    gatedRun(G + Begin, M + Begin, Out + Begin, End - Begin);
+  });
+  GradInputs[Input] = Dx;
+  return llvm::Error::success();
+}
+
+bool inputOnlyDifferentiable(const Node &, unsigned I) { return I == Input; }
+
 /// The input always; scale for learnable fake quants, and their zero point
 /// for the affine scheme (symmetric zero points are fixed); never the flags
 /// or the running range.
@@ -332,6 +594,24 @@ bool fakeQuantizeDifferentiable(const Node &N, unsigned I) {
 }
 
 } // namespace
+
+const OpKernel &qatc::runtime::scaledWeightFakeQuantizeKernel() {
+  static const OpKernel K{scaledWeightForward, scaledWeightBackward, SavesNothing,
+                          scaledWeightDifferentiable};
+  return K;
+}
+
+const OpKernel *qatc::runtime::activationFakeQuantizeKernel(llvm::StringRef Activation) {
+  static const OpKernel Relu{activationForward<::Relu>, activationBackward, SavesNothing,
+                             inputOnlyDifferentiable};
+  static const OpKernel Relu6{activationForward<::Relu6>, activationBackward, SavesNothing,
+                              inputOnlyDifferentiable};
+  if (Activation == "relu")
+    return &Relu;
+  if (Activation == "relu6")
+    return &Relu6;
+  return nullptr;
+}
 
 void qatc::runtime::registerFakeQuantizeKernels(KernelTable &Table) {
   Table["fake_quantize"] =

@@ -23,6 +23,18 @@ namespace runtime {
 /// the node passed to it is the batch_norm (eps, momentum).
 const OpKernel &scaledBatchNormKernel(bool WithAddedBias);
 
+/// fake_quantize(mul(w, s), ...) with s one factor per output channel
+/// ([O, 1, ...]) and a vanilla fake quant along axis 0: the scaled conv
+/// weight of the training form. Operands: w, s, then the fake quant's from
+/// its scale on; the node passed to it is the fake_quantize.
+const OpKernel &scaledWeightFakeQuantizeKernel();
+
+/// fake_quantize(Activation(x), ...) for a vanilla fake quant, where
+/// Activation is "relu" or "relu6" (null for others). Operands: the fake
+/// quant's, with x for its input; the node passed to it is the
+/// fake_quantize.
+const OpKernel *activationFakeQuantizeKernel(llvm::StringRef Activation);
+
 } // namespace runtime
 } // namespace qatc
 

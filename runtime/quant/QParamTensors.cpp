@@ -39,37 +39,6 @@ template <typename F> void forEachValue(const Tensor &T, F &&Fn) {
   }
 }
 
-/// The first of the N > 0 floats at P that equals V (which one of them
-/// does): its bits, so that a zero keeps the sign of the first zero.
-float firstEqual(const float *P, int64_t N, float V) {
-  for (int64_t I = 0; I < N; ++I)
-    if (P[I] == V)
-      return P[I];
-  return V;
-}
-
-/// Min and Max of the N > 0 floats at P, bit for bit what folding
-/// nanPropagatingMin/Max over them in order gives: NaN when any is NaN, else
-/// the first element attaining the extreme (which matters for the sign of
-/// a zero). The main loop vectorizes; only a zero extreme rescans.
-void runMinMax(const float *__restrict P, int64_t N, float &Min, float &Max) {
-  float Lo = P[0], Hi = P[0];
-  int Nan = 0;
-#pragma omp simd reduction(min : Lo) reduction(max : Hi) reduction(| : Nan)
-  for (int64_t I = 0; I < N; ++I) {
-    float V = P[I];
-    Lo = V < Lo ? V : Lo;
-    Hi = V > Hi ? V : Hi;
-    Nan |= V != V;
-  }
-  if (Nan) {
-    Min = Max = std::numeric_limits<float>::quiet_NaN();
-    return;
-  }
-  Min = Lo == 0 ? firstEqual(P, N, 0.0f) : Lo;
-  Max = Hi == 0 ? firstEqual(P, N, 0.0f) : Hi;
-}
-
 } // namespace
 
 llvm::Expected<ChannelLayout> quant::channelLayout(llvm::ArrayRef<int64_t> Dims,
@@ -163,20 +132,35 @@ void quant::storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const T
 void quant::channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::MutableArrayRef<float> Min,
                           llvm::MutableArrayRef<float> Max) {
   assert(X.numel() > 0 && X.numel() == L.numel() && "observing an empty or mismatched tensor");
-  std::vector<float> SegMin(numSegments(L)), SegMax(numSegments(L));
-  std::vector<int64_t> SegChannel(numSegments(L));
   const float *P = X.f32();
-  forEachSegment(L, [&](int64_t S, int64_t C, int64_t Begin, int64_t End) {
-    runMinMax(P + Begin, End - Begin, SegMin[S], SegMax[S]);
-    SegChannel[S] = C;
-  });
+  channelMinMaxOf(
+      L, [P](int64_t) { return [P](int64_t I) { return P[I]; }; }, Min, Max);
+}
+
+void quant::foldSegmentRanges(const ChannelLayout &L, llvm::ArrayRef<float> SegMin,
+                              llvm::ArrayRef<float> SegMax, llvm::MutableArrayRef<float> Min,
+                              llvm::MutableArrayRef<float> Max) {
   std::fill(Min.begin(), Min.end(), std::numeric_limits<float>::infinity());
   std::fill(Max.begin(), Max.end(), -std::numeric_limits<float>::infinity());
+  int64_t PerRow = (L.Inner + SegmentElements - 1) / SegmentElements;
   for (size_t S = 0; S < SegMin.size(); ++S) {
-    int64_t C = SegChannel[S];
+    int64_t C = (int64_t(S) / PerRow) % L.Channels;
     Min[C] = nanPropagatingMin(Min[C], SegMin[S]);
     Max[C] = nanPropagatingMax(Max[C], SegMax[S]);
   }
+}
+
+void quant::observeRange(const FakeQuantAttrs &Attrs, llvm::ArrayRef<float> BatchMin,
+                         llvm::ArrayRef<float> BatchMax, const Tensor &MinVal,
+                         const Tensor &MaxVal, const Tensor &Scale, const Tensor &ZeroPoint) {
+  int64_t C = MinVal.numel();
+  assert(MaxVal.numel() == C && "one running range per channel");
+  for (size_t I = 0; I < BatchMin.size(); ++I)
+    updateRange(Attrs, BatchMin[I], BatchMax[I], MinVal.f32()[I], MaxVal.f32()[I]);
+  llvm::SmallVector<QParams, 8> Q(C);
+  for (int64_t I = 0; I < C; ++I)
+    Q[I] = computeQParams(MinVal.f32()[I], MaxVal.f32()[I], Attrs.Scheme, Attrs.Range);
+  storeQParams(Q, Scale, ZeroPoint);
 }
 
 void quant::observe(const Tensor &X, const ChannelLayout &L, const FakeQuantAttrs &Attrs,
@@ -184,14 +168,11 @@ void quant::observe(const Tensor &X, const ChannelLayout &L, const FakeQuantAttr
                     const Tensor &ZeroPoint) {
   int64_t C = L.Channels;
   assert(MinVal.numel() == C && MaxVal.numel() == C && "one running range per channel");
+  llvm::SmallVector<float, 8> BatchMin, BatchMax;
   if (X.numel() > 0) {
-    llvm::SmallVector<float, 8> BatchMin(C), BatchMax(C);
+    BatchMin.resize(C);
+    BatchMax.resize(C);
     channelMinMax(X, L, BatchMin, BatchMax);
-    for (int64_t I = 0; I < C; ++I)
-      updateRange(Attrs, BatchMin[I], BatchMax[I], MinVal.f32()[I], MaxVal.f32()[I]);
   }
-  llvm::SmallVector<QParams, 8> Q(C);
-  for (int64_t I = 0; I < C; ++I)
-    Q[I] = computeQParams(MinVal.f32()[I], MaxVal.f32()[I], Attrs.Scheme, Attrs.Range);
-  storeQParams(Q, Scale, ZeroPoint);
+  observeRange(Attrs, BatchMin, BatchMax, MinVal, MaxVal, Scale, ZeroPoint);
 }

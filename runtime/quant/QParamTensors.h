@@ -19,7 +19,9 @@
 #include "llvm/Support/Error.h"
 
 #include <cmath>
+#include <limits>
 #include <optional>
+#include <vector>
 
 namespace qatc {
 namespace runtime {
@@ -102,15 +104,71 @@ llvm::SmallVector<int64_t, 8> integerZeroPoints(const Tensor &ZeroPoint);
 /// element of Q.
 void storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const Tensor &ZeroPoint);
 
-/// Per-channel minimum and maximum of the f32 tensor X (NaN propagates, as in
-/// torch.aminmax); X must not be empty.
+namespace detail {
+
+/// Min and Max of V(I) over [Begin, End) (not empty), bit for bit what
+/// folding nanPropagatingMin/Max over them in order gives: NaN when any is
+/// NaN, else the first value attaining the extreme (which matters for the
+/// sign of a zero). The main loop vectorizes; only a zero extreme rescans.
+template <typename ValueFn>
+void runMinMax(ValueFn V, int64_t Begin, int64_t End, float &Min, float &Max) {
+  float Lo = V(Begin), Hi = V(Begin);
+  int Nan = 0;
+#pragma omp simd reduction(min : Lo) reduction(max : Hi) reduction(| : Nan)
+  for (int64_t I = Begin; I < End; ++I) {
+    float X = V(I);
+    Lo = X < Lo ? X : Lo;
+    Hi = X > Hi ? X : Hi;
+    Nan |= X != X;
+  }
+  if (Nan) {
+    Min = Max = std::numeric_limits<float>::quiet_NaN();
+    return;
+  }
+  auto FirstZero = [&] {
+    for (int64_t I = Begin; I < End; ++I)
+      if (V(I) == 0.0f)
+        return V(I);
+    return 0.0f;
+  };
+  Min = Lo == 0 ? FirstZero() : Lo;
+  Max = Hi == 0 ? FirstZero() : Hi;
+}
+
+} // namespace detail
+
+/// Folds per-segment ranges (in segment order) into per-channel ranges.
+void foldSegmentRanges(const ChannelLayout &L, llvm::ArrayRef<float> SegMin,
+                       llvm::ArrayRef<float> SegMax, llvm::MutableArrayRef<float> Min,
+                       llvm::MutableArrayRef<float> Max);
+
+/// Per-channel minimum and maximum (NaN propagates, as in torch.aminmax) of
+/// the values Values(C)(I) of a tensor laid out as L (not empty), where
+/// Values(C) returns channel C's value functor, capturing by value.
+template <typename ValuesFn>
+void channelMinMaxOf(const ChannelLayout &L, ValuesFn &&Values, llvm::MutableArrayRef<float> Min,
+                     llvm::MutableArrayRef<float> Max) {
+  std::vector<float> SegMin(numSegments(L)), SegMax(numSegments(L));
+  forEachSegment(L, [&](int64_t S, int64_t C, int64_t Begin, int64_t End) {
+    detail::runMinMax(Values(C), Begin, End, SegMin[S], SegMax[S]);
+  });
+  foldSegmentRanges(L, SegMin, SegMax, Min, Max);
+}
+
+/// Per-channel minimum and maximum of the f32 tensor X; X must not be empty.
 void channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::MutableArrayRef<float> Min,
                    llvm::MutableArrayRef<float> Max);
 
+/// The observer of Attrs given a batch's per-channel range (none for an
+/// empty batch): folds it into MinVal and MaxVal, then recomputes Scale and
+/// ZeroPoint from them. All four tensors have one element per channel and
+/// are updated in place.
+void observeRange(const FakeQuantAttrs &Attrs, llvm::ArrayRef<float> BatchMin,
+                  llvm::ArrayRef<float> BatchMax, const Tensor &MinVal, const Tensor &MaxVal,
+                  const Tensor &Scale, const Tensor &ZeroPoint);
+
 /// Runs the observer of Attrs on X, as torch's FakeQuantize does when its
-/// observer is enabled: folds X's per-channel range into MinVal and MaxVal
-/// (skipped for an empty X), then recomputes Scale and ZeroPoint from them.
-/// All four tensors have one element per channel and are updated in place.
+/// observer is enabled: observeRange with X's per-channel range.
 void observe(const Tensor &X, const ChannelLayout &L, const FakeQuantAttrs &Attrs,
              const Tensor &MinVal, const Tensor &MaxVal, const Tensor &Scale,
              const Tensor &ZeroPoint);
