@@ -78,6 +78,49 @@ int64_t planeGrain(const PoolGeometry &G) {
 
 //===- max_pool2d ------------------------------------------------------===//
 
+/// One max pooling window: PyTorch's scan, where `val > max || isnan(val)`
+/// takes the value and its position, so the first maximum wins, or the last
+/// NaN. In is the plane; H and W range over the window's rows and columns.
+void maxWindow(const float *In, const PoolGeometry &G, int64_t HFirst, int64_t HEnd,
+               int64_t WFirst, int64_t WEnd, float &Max, int32_t &Index) {
+  Max = -std::numeric_limits<float>::infinity();
+  Index = int32_t(HFirst * G.W + WFirst);
+  for (int64_t H = HFirst; H < HEnd; H += G.DH)
+    for (int64_t W = WFirst; W < WEnd; W += G.DW) {
+      float V = In[H * G.W + W];
+      if ((V > Max) | (V != V)) {
+        Max = V;
+        Index = int32_t(H * G.W + W);
+      }
+    }
+}
+
+/// The same scan for the outputs [OW0, OW1) of one output row whose windows
+/// lie inside the input's columns, all at once: one vectorized loop per
+/// window position (rows, then columns, as the scan goes), so the selects
+/// never become mispredicted branches.
+void maxInteriorRow(const float *In, const PoolGeometry &G, int64_t HFirst, int64_t HEnd,
+                    int64_t OW0, int64_t OW1, float *__restrict Out,
+                    int32_t *__restrict Where) {
+  const int64_t SW = G.SW, PW = G.PW;
+  for (int64_t O = OW0; O < OW1; ++O) {
+    Out[O] = -std::numeric_limits<float>::infinity();
+    Where[O] = int32_t(HFirst * G.W + O * SW - PW);
+  }
+  for (int64_t H = HFirst; H < HEnd; H += G.DH)
+    for (int64_t K = 0; K < G.KW; ++K) {
+      const float *Row = In + H * G.W + K * G.DW - PW;
+      int32_t Base = int32_t(H * G.W + K * G.DW - PW);
+#pragma omp simd
+      for (int64_t O = OW0; O < OW1; ++O) {
+        float V = Row[O * SW];
+        bool Take = (V > Out[O]) | (V != V);
+        Out[O] = Take ? V : Out[O];
+        Where[O] = Take ? Base + int32_t(O * SW) : Where[O];
+      }
+    }
+}
+
 llvm::Error maxPoolForward(const ForwardArgs &A, TensorList &Outputs) {
   if (llvm::Error E = requireF32Operands(A.Inputs))
     return E;
@@ -90,6 +133,10 @@ llvm::Error maxPoolForward(const ForwardArgs &A, TensorList &Outputs) {
   float *YP = Y.f32();
   int32_t *ArgP = Arg.data<int32_t>();
   const PoolGeometry Geo = *G; // a local copy the compiler keeps in registers
+  // The outputs whose windows lie inside the columns: [OW0, OW1).
+  int64_t OW0 = std::min(Geo.OW, (Geo.PW + Geo.SW - 1) / Geo.SW);
+  int64_t LastStart = Geo.W - 1 - (Geo.KW - 1) * Geo.DW + Geo.PW;
+  int64_t OW1 = LastStart < 0 ? OW0 : std::max(OW0, std::min(Geo.OW, LastStart / Geo.SW + 1));
   parallelFor(Geo.Planes, planeGrain(Geo), [&](int64_t Begin, int64_t End) {
     for (int64_t P = Begin; P < End; ++P) {
       const float *In = X + P * Geo.inPlane();
@@ -99,36 +146,18 @@ llvm::Error maxPoolForward(const ForwardArgs &A, TensorList &Outputs) {
         int64_t H0 = OH * Geo.SH - Geo.PH;
         int64_t HFirst = H0 < 0 ? H0 + (-H0 + Geo.DH - 1) / Geo.DH * Geo.DH : H0;
         int64_t HEnd = std::min(H0 + (Geo.KH - 1) * Geo.DH + 1, Geo.H);
+        float *OutRow = Out + OH * Geo.OW;
+        int32_t *WhereRow = Where + OH * Geo.OW;
+        maxInteriorRow(In, Geo, HFirst, HEnd, OW0, OW1, OutRow, WhereRow);
         for (int64_t OW = 0; OW < Geo.OW; ++OW) {
+          if (OW == OW0)
+            OW = OW1;
+          if (OW >= Geo.OW)
+            break;
           int64_t W0 = OW * Geo.SW - Geo.PW;
           int64_t WFirst = W0 < 0 ? W0 + (-W0 + Geo.DW - 1) / Geo.DW * Geo.DW : W0;
           int64_t WEnd = std::min(W0 + (Geo.KW - 1) * Geo.DW + 1, Geo.W);
-          // The maximum first (select-only, so no mispredicted branches),
-          // then the first position holding it, which is PyTorch's argmax.
-          // A NaN wins (the last one, as PyTorch's `val > max || isnan(val)`).
-          float Max = -std::numeric_limits<float>::infinity();
-          bool SawNaN = false;
-          for (int64_t H = HFirst; H < HEnd; H += Geo.DH)
-            for (int64_t W = WFirst; W < WEnd; W += Geo.DW) {
-              float V = In[H * Geo.W + W];
-              Max = V > Max ? V : Max;
-              SawNaN |= V != V;
-            }
-          int32_t Index = int32_t(HFirst * Geo.W + WFirst);
-          bool Found = false;
-          for (int64_t H = HFirst; H < HEnd && !Found; H += Geo.DH)
-            for (int64_t W = WFirst; W < WEnd; W += Geo.DW) {
-              float V = In[H * Geo.W + W];
-              if (SawNaN ? V != V : V == Max) {
-                Index = int32_t(H * Geo.W + W);
-                Max = V;
-                Found = !SawNaN;
-                if (Found)
-                  break;
-              }
-            }
-          Out[OH * Geo.OW + OW] = Max;
-          Where[OH * Geo.OW + OW] = Index;
+          maxWindow(In, Geo, HFirst, HEnd, WFirst, WEnd, OutRow[OW], WhereRow[OW]);
         }
       }
     }
