@@ -4,6 +4,7 @@
 
 #include "runtime/Fusion.h"
 #include "runtime/Parallel.h"
+#include "runtime/Simd.h"
 
 #include "ir/Verifier.h"
 
@@ -63,7 +64,7 @@ Tensor addGradients(const Tensor &Acc, const Tensor &G) {
 
 /// The sum of x - x over N floats: 0 when all are finite, NaN otherwise (a
 /// sum vectorizes; a branch per element does not).
-float nonFiniteProbe(const float *P, int64_t N) {
+QATC_VECTOR_CLONES float nonFiniteProbe(const float *P, int64_t N) {
   float Sum = 0;
 #pragma omp simd reduction(+ : Sum)
   for (int64_t I = 0; I < N; ++I)

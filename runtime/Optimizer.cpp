@@ -3,6 +3,7 @@
 #include "runtime/Optimizer.h"
 
 #include "runtime/Parallel.h"
+#include "runtime/Simd.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -27,7 +28,8 @@ namespace {
 constexpr int64_t kGrain = 1 << 14;
 
 /// SGD without momentum over N elements: w -= lr * (g + wd * w).
-void sgdRun(float *__restrict W, const float *__restrict G, int64_t N, float Lr, float Wd) {
+QATC_VECTOR_CLONES void sgdRun(float *__restrict W, const float *__restrict G, int64_t N, float Lr,
+                               float Wd) {
 #pragma omp simd
   for (int64_t I = 0; I < N; ++I)
     W[I] -= Lr * (G[I] + Wd * W[I]);
@@ -36,8 +38,9 @@ void sgdRun(float *__restrict W, const float *__restrict G, int64_t N, float Lr,
 /// SGD with momentum over N elements, torch.optim.SGD's order of operations;
 /// the flags are template parameters so that each variant vectorizes.
 template <bool First, bool Nesterov, bool Decay>
-void momentumRun(float *__restrict W, const float *__restrict G, float *__restrict Buf,
-                 int64_t N, float Lr, float Wd, float Mom) {
+QATC_VECTOR_CLONES void momentumRun(float *__restrict W, const float *__restrict G,
+                                    float *__restrict Buf, int64_t N, float Lr, float Wd,
+                                    float Mom) {
 #pragma omp simd
   for (int64_t I = 0; I < N; ++I) {
     float D = Decay ? G[I] + Wd * W[I] : G[I];
@@ -65,8 +68,9 @@ struct AdamScalars {
 
 /// Adam (L2 decay when Wd != 0) or AdamW (Decoupled) over N elements.
 template <bool Decoupled>
-void adamRun(float *__restrict W, const float *__restrict G, float *__restrict M,
-             float *__restrict V, int64_t N, const AdamScalars &A) {
+QATC_VECTOR_CLONES void adamRun(float *__restrict W, const float *__restrict G,
+                                float *__restrict M, float *__restrict V, int64_t N,
+                                const AdamScalars &A) {
 #pragma omp simd
   for (int64_t I = 0; I < N; ++I) {
     float D = G[I];

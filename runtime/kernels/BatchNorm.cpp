@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Kernel.h"
+#include "runtime/Simd.h"
 #include "runtime/kernels/BatchNormLoops.h"
 #include "runtime/kernels/FusedKernels.h"
 #include "runtime/kernels/LayerSupport.h"
@@ -83,6 +84,22 @@ llvm::Expected<BnShape> checkShapes(llvm::ArrayRef<Shape> Shapes, unsigned Param
   return *S;
 }
 
+/// Q = X / S over [Begin, End) (div's quotient).
+QATC_VECTOR_CLONES void divideRun(const float *__restrict X, float *__restrict Q, int64_t Begin,
+                                  int64_t End, float S) {
+#pragma omp simd
+  for (int64_t I = Begin; I < End; ++I)
+    Q[I] = X[I] / S;
+}
+
+/// Out = D(I) over [Begin, End).
+template <typename ValueFn>
+QATC_VECTOR_CLONES void storeRun(ValueFn D, float *__restrict Out, int64_t Begin, int64_t End) {
+#pragma omp simd
+  for (int64_t I = Begin; I < End; ++I)
+    Out[I] = D(I);
+}
+
 template <typename Ops>
 llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
   if (llvm::Error E = requireF32Operands(A.Inputs))
@@ -118,10 +135,7 @@ llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
       const float *Divisor = A.Inputs[1].f32(), *XP = X.f32();
       float *__restrict Q = Quotient.f32();
       forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-        float Sc = Divisor[C];
-#pragma omp simd
-        for (int64_t I = Begin; I < End; ++I)
-          Q[I] = XP[I] / Sc;
+        divideRun(XP, Q, Begin, End, Divisor[C]);
       });
     }
   });
@@ -183,11 +197,7 @@ void storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> D
     if (!DX)
       return;
     forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-      auto D = Dx[C - G.Begin];
-      float *__restrict Out = DX;
-#pragma omp simd
-      for (int64_t I = Begin; I < End; ++I)
-        Out[I] = D(I);
+      storeRun(Dx[C - G.Begin], DX, Begin, End);
     });
     return;
   }

@@ -17,6 +17,7 @@
 #define QATC_RUNTIME_KERNELS_BATCHNORMLOOPS_H
 
 #include "runtime/Parallel.h"
+#include "runtime/Simd.h"
 #include "runtime/Tensor.h"
 #include "runtime/kernels/LayerSupport.h"
 
@@ -105,6 +106,15 @@ void groupSums(const BnShape &S, ChannelGroup G, double *Sums, TermFn &&Term) {
   });
 }
 
+/// Y = X(I) * Scale + Shift over [Begin, End).
+template <typename ValueFn>
+QATC_VECTOR_CLONES void scaleShiftRun(ValueFn X, float *__restrict Y, int64_t Begin, int64_t End,
+                                      float Scale, float Shift) {
+#pragma omp simd
+  for (int64_t I = Begin; I < End; ++I)
+    Y[I] = X(I) * Scale + Shift;
+}
+
 /// The parameters and results of one batch norm forward.
 struct BnForward {
   bool Training = false;
@@ -167,13 +177,8 @@ void batchNormForwardLoops(const BnShape &S, const BnForward &A, InputFn &&Input
       Scale[C - G.Begin] = float(A.Weight[C] * Inv);
       Shift[C - G.Begin] = float(A.Bias[C] - M * A.Weight[C] * Inv);
     }
-    float *__restrict Y = A.Y;
     forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-      auto X = Input(C);
-      float Sc = Scale[C - G.Begin], Sh = Shift[C - G.Begin];
-#pragma omp simd
-      for (int64_t I = Begin; I < End; ++I)
-        Y[I] = X(I) * Sc + Sh;
+      scaleShiftRun(Input(C), A.Y, Begin, End, Scale[C - G.Begin], Shift[C - G.Begin]);
     });
   });
 }

@@ -14,6 +14,7 @@
 #ifndef QATC_RUNTIME_KERNELS_BROADCAST_H
 #define QATC_RUNTIME_KERNELS_BROADCAST_H
 
+#include "runtime/Simd.h"
 #include "runtime/kernels/KernelSupport.h"
 
 #include <array>
@@ -44,8 +45,8 @@ namespace detail {
 /// Out[J] = F(operand values) for J < N; bit K of Mask says operand K is one
 /// value for the whole run.
 template <unsigned Mask, size_t K, typename Fn, size_t... Is>
-void mapRun(float *__restrict Out, const std::array<const float *, K> &In, int64_t N, Fn &F,
-            std::index_sequence<Is...>) {
+QATC_VECTOR_CLONES void mapRun(float *__restrict Out, const std::array<const float *, K> &In,
+                               int64_t N, Fn &F, std::index_sequence<Is...>) {
   const float *P[K] = {In[Is]...};
 #pragma omp simd
   for (int64_t J = 0; J < N; ++J)

@@ -34,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/Kernel.h"
+#include "runtime/Simd.h"
 #include "runtime/kernels/FusedKernels.h"
 #include "runtime/kernels/ReluFormulas.h"
 #include "runtime/quant/QParamTensors.h"
@@ -183,9 +184,10 @@ template <typename Act> struct GatedMask {
 /// Fake-quantizes the values V(I) over [Begin, End) with scale S and zero
 /// point Z into [Lo, Hi]; with a mask, Mask[I] = MaskOf(I, in range).
 template <typename ValueFn, typename MaskFn>
-void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf, float *__restrict Out,
-                     uint8_t *__restrict Mask, int64_t Begin, int64_t End, float S, float Z,
-                     float Lo, float Hi) {
+QATC_VECTOR_CLONES void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf,
+                                        float *__restrict Out, uint8_t *__restrict Mask,
+                                        int64_t Begin, int64_t End, float S, float Z, float Lo,
+                                        float Hi) {
   float Inv = 1.0f / S;
   if (MaskOf) {
     MaskFn M = *MaskOf;
@@ -330,8 +332,8 @@ llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
 }
 
 /// Out = G * (M ? 1 : 0) over N elements.
-void maskRun(const float *__restrict G, const uint8_t *__restrict M, float *__restrict Out,
-             int64_t N) {
+QATC_VECTOR_CLONES void maskRun(const float *__restrict G, const uint8_t *__restrict M,
+                                float *__restrict Out, int64_t N) {
 #pragma omp simd
   for (int64_t I = 0; I < N; ++I)
     Out[I] = G[I] * (M[I] ? 1.0f : 0.0f);
@@ -552,8 +554,8 @@ llvm::Error activationForward(const ForwardArgs &Args, TensorList &Outputs) {
 
 /// dx = 0 where the activation stops the gradient, else dy * in range: the
 /// fake quant's masked gradient, then the activation's.
-void gatedRun(const float *__restrict G, const uint8_t *__restrict M, float *__restrict Out,
-              int64_t N) {
+QATC_VECTOR_CLONES void gatedRun(const float *__restrict G, const uint8_t *__restrict M,
+                                 float *__restrict Out, int64_t N) {
 #pragma omp simd
   for (int64_t I = 0; I < N; ++I) {
     int State = M[I]; // an int, or GCC leaves the loop scalar

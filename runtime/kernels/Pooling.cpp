@@ -10,6 +10,7 @@
 
 #include "runtime/Kernel.h"
 #include "runtime/Parallel.h"
+#include "runtime/Simd.h"
 #include "runtime/kernels/LayerSupport.h"
 
 #include <cmath>
@@ -99,9 +100,9 @@ void maxWindow(const float *In, const PoolGeometry &G, int64_t HFirst, int64_t H
 /// lie inside the input's columns, all at once: one vectorized loop per
 /// window position (rows, then columns, as the scan goes), so the selects
 /// never become mispredicted branches.
-void maxInteriorRow(const float *In, const PoolGeometry &G, int64_t HFirst, int64_t HEnd,
-                    int64_t OW0, int64_t OW1, float *__restrict Out,
-                    int32_t *__restrict Where) {
+QATC_VECTOR_CLONES void maxInteriorRow(const float *In, const PoolGeometry &G, int64_t HFirst,
+                                       int64_t HEnd, int64_t OW0, int64_t OW1,
+                                       float *__restrict Out, int32_t *__restrict Where) {
   const int64_t SW = G.SW, PW = G.PW;
   for (int64_t O = OW0; O < OW1; ++O) {
     Out[O] = -std::numeric_limits<float>::infinity();

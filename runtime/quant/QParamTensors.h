@@ -12,6 +12,7 @@
 #define QATC_RUNTIME_QUANT_QPARAMTENSORS_H
 
 #include "runtime/Parallel.h"
+#include "runtime/Simd.h"
 #include "runtime/Tensor.h"
 #include "runtime/quant/Observer.h"
 
@@ -111,7 +112,7 @@ namespace detail {
 /// NaN, else the first value attaining the extreme (which matters for the
 /// sign of a zero). The main loop vectorizes; only a zero extreme rescans.
 template <typename ValueFn>
-void runMinMax(ValueFn V, int64_t Begin, int64_t End, float &Min, float &Max) {
+QATC_VECTOR_CLONES void runMinMax(ValueFn V, int64_t Begin, int64_t End, float &Min, float &Max) {
   float Lo = V(Begin), Hi = V(Begin);
   int Nan = 0;
 #pragma omp simd reduction(min : Lo) reduction(max : Hi) reduction(| : Nan)

@@ -1,0 +1,19 @@
+//===- Simd.h - Loops compiled for AVX2 as well as the baseline -*- C++ -*-===//
+//
+// The runtime builds for plain x86-64 (SSE2). A function marked
+// QATC_VECTOR_CLONES is compiled twice, for AVX2 and for the baseline, and
+// the dynamic loader picks the one the CPU runs (GCC target_clones, an
+// ifunc). AVX2 here does not include FMA, so no multiply-add is contracted
+// and every element gets the same bits either way. Mark only loops whose
+// results cannot depend on the vector width: element-wise maps, masks,
+// min/max and NaN checks. Never a floating-point sum: its lanes would add in
+// another order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QATC_RUNTIME_SIMD_H
+#define QATC_RUNTIME_SIMD_H
+
+#define QATC_VECTOR_CLONES __attribute__((noinline, target_clones("avx2", "default")))
+
+#endif // QATC_RUNTIME_SIMD_H
