@@ -401,6 +401,7 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
   }
 
   llvm::SmallVector<Tensor, 4> InGrads;
+  llvm::SmallVector<bool, 4> Finite;
   for (unsigned I = Plan.size(); I-- > 0;) {
     NodeInfo &Info = Plan[I];
     TensorList G = std::move(Grads[I]);
@@ -433,7 +434,10 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
       NumOutputs = std::max(NumOutputs, N.type().elements().size());
     G.resize(std::max(G.size(), NumOutputs));
     InGrads.assign(Info.Operands.size(), Tensor());
+    Finite.assign(Info.Operands.size(), false);
     BackwardArgs BA{N, R.Inputs, R.InputShapes, R.Outputs, R.Saved, G, Info.OperandNeedsGrad};
+    if (CheckFinite)
+      BA.GradientFinite = Finite;
     ProfileClock::time_point Start;
     if (ProfileThisPass)
       Start = ProfileClock::now();
@@ -451,7 +455,7 @@ llvm::Error Executor::backward(llvm::ArrayRef<Tensor> GradOutputs, bool CheckFin
                                        "but the operand is {4}; this is a kernel bug",
                                        N.name(), N.opName(), Op, InGrads[Op].describe(),
                                        shapeString(R.InputShapes[Op])));
-      if (CheckFinite && !allFinite(InGrads[Op]))
+      if (CheckFinite && !Finite[Op] && !allFinite(InGrads[Op]))
         return makeError(llvm::formatv(
             "node '{0}' ({1}): the gradient of operand {2} ('{3}') contains NaN or Inf",
             N.name(), N.opName(), Op, N.operand(Op)->name()));

@@ -59,6 +59,11 @@ struct BackwardArgs {
   llvm::ArrayRef<Tensor> GradOutputs;
   /// Whether each operand needs a gradient; others may be left undefined.
   llvm::ArrayRef<bool> NeedsGrad;
+  /// One flag per operand (empty when the executor does not check gradients
+  /// for NaN and Inf): a kernel that found, inside its own loops, that a
+  /// gradient it wrote is all finite may set the flag, sparing the executor
+  /// a pass over the gradient. Optional.
+  llvm::MutableArrayRef<bool> GradientFinite = {};
 };
 
 /// Computes Outputs (cleared on entry) from Args.

@@ -6,8 +6,9 @@
 // ifunc). AVX2 here does not include FMA, so no multiply-add is contracted
 // and every element gets the same bits either way. Mark only loops whose
 // results cannot depend on the vector width: element-wise maps, masks,
-// min/max and NaN checks. Never a floating-point sum: its lanes would add in
-// another order.
+// min/max and NaN checks (a NaN probe, the sum of x - x, is 0 or NaN in any
+// order). Never a floating-point sum whose value is used: its lanes would
+// add in another order.
 //
 //===----------------------------------------------------------------------===//
 

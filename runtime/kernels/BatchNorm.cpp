@@ -19,6 +19,7 @@
 #include "runtime/kernels/FusedKernels.h"
 #include "runtime/kernels/LayerSupport.h"
 
+#include <atomic>
 #include <cmath>
 
 using namespace qatc;
@@ -92,12 +93,19 @@ QATC_VECTOR_CLONES void divideRun(const float *__restrict X, float *__restrict Q
     Q[I] = X[I] / S;
 }
 
-/// Out = D(I) over [Begin, End).
+/// Out = D(I) over [Begin, End); returns the NaN probe of what it stored
+/// (the sum of x - x: 0 when all are finite, else NaN).
 template <typename ValueFn>
-QATC_VECTOR_CLONES void storeRun(ValueFn D, float *__restrict Out, int64_t Begin, int64_t End) {
-#pragma omp simd
-  for (int64_t I = Begin; I < End; ++I)
-    Out[I] = D(I);
+QATC_VECTOR_CLONES float storeRun(ValueFn D, float *__restrict Out, int64_t Begin,
+                                  int64_t End) {
+  float Probe = 0;
+#pragma omp simd reduction(+ : Probe)
+  for (int64_t I = Begin; I < End; ++I) {
+    float V = D(I);
+    Out[I] = V;
+    Probe += V - V;
+  }
+  return Probe;
 }
 
 template <typename Ops>
@@ -169,37 +177,44 @@ void addRun(const BnShape &S, double &Total, double Run) {
 
 /// One run of the fused form's backward: dz = D(I); with StoreDx, div's x
 /// gradient dz / s into DX; the run's sums (in double, from 0, as sumRun of
-/// Broadcast.cpp) of div's divisor gradient -dz * (q / s) and of dz.
+/// Broadcast.cpp) of div's divisor gradient -dz * (q / s) and of dz; the
+/// NaN probe of DX into Probe.
 template <bool StoreDx, typename Gradient>
 void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t Begin,
-                       int64_t End, double &DivisorSum, double &BiasSum) {
+                       int64_t End, double &DivisorSum, double &BiasSum, float &Probe) {
   double RunDivisor = 0, RunBias = 0;
-#pragma omp simd reduction(+ : RunDivisor, RunBias)
+  float P = 0;
+#pragma omp simd reduction(+ : RunDivisor, RunBias, P)
   for (int64_t I = Begin; I < End; ++I) {
     float Dz = D(I);
-    if constexpr (StoreDx)
-      DX[I] = Dz / Sc;
+    if constexpr (StoreDx) {
+      float V = Dz / Sc;
+      DX[I] = V;
+      P += V - V;
+    }
     float DDivisor = -Dz * (Q[I] / Sc);
     RunDivisor += DDivisor;
     RunBias += Dz;
   }
   DivisorSum = RunDivisor;
   BiasSum = RunBias;
+  Probe += P;
 }
 
 /// Stores the input gradient and, for the fused forms, the divisor and added
 /// bias gradients of one channel group.
+/// Returns the NaN probe of the input gradient written.
 template <typename Ops, typename Gradient>
-void storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> Dx,
-                    const float *Q, const float *Divisor, float *DX, float *DDivisor,
-                    float *DAddedBias) {
+float storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> Dx,
+                     const float *Q, const float *Divisor, float *DX, float *DDivisor,
+                     float *DAddedBias) {
+  float Probe = 0;
   if constexpr (!Ops::Scaled) {
-    if (!DX)
-      return;
-    forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-      storeRun(Dx[C - G.Begin], DX, Begin, End);
-    });
-    return;
+    if (DX)
+      forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
+        Probe += storeRun(Dx[C - G.Begin], DX, Begin, End);
+      });
+    return Probe;
   }
   // div's gradients: dz / s for x, -dz * ((x / s) / s) for s; add passes dz.
   llvm::SmallVector<double, 16> SumDivisor(G.size(), 0.0), SumBias(G.size(), 0.0);
@@ -207,10 +222,10 @@ void storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> D
     double RunDivisor, RunBias;
     if (DX)
       scaledGradientRun<true>(Dx[C - G.Begin], Q, Divisor[C], DX, Begin, End, RunDivisor,
-                              RunBias);
+                              RunBias, Probe);
     else
       scaledGradientRun<false>(Dx[C - G.Begin], Q, Divisor[C], DX, Begin, End, RunDivisor,
-                               RunBias);
+                               RunBias, Probe);
     addRun(S, SumDivisor[C - G.Begin], RunDivisor);
     addRun(S, SumBias[C - G.Begin], RunBias);
   });
@@ -220,6 +235,7 @@ void storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> D
     if (DAddedBias)
       DAddedBias[C] = float(SumBias[C - G.Begin]);
   }
+  return Probe;
 }
 
 template <typename Ops>
@@ -250,9 +266,15 @@ llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tenso
   auto Data = [](const Tensor &T) { return T.defined() ? T.f32() : nullptr; };
   InputValues<Ops> In{Kept[0].f32(), Ops::HasAddedBias ? Kept[2].f32() : nullptr};
   const float *Divisor = Ops::Scaled ? Kept[1].f32() : nullptr;
+  std::atomic<bool> Finite{true};
   batchNormBackwardLoops(*S, B, In, [&](ChannelGroup G, auto Dx) {
-    storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor), Data(DAddedBias));
+    if (storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor),
+                            Data(DAddedBias)) != 0)
+      Finite = false;
   });
+  // The input gradient was probed as it was written.
+  if (DX.defined() && !A.GradientFinite.empty())
+    A.GradientFinite[0] = Finite;
   Grads[0] = DX;
   if (Ops::Scaled)
     Grads[1] = DDivisor;

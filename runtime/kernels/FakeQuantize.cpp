@@ -41,6 +41,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <atomic>
 #include <cmath>
 #include <vector>
 
@@ -331,23 +332,46 @@ llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
   return llvm::Error::success();
 }
 
-/// Out = G * (M ? 1 : 0) over N elements.
-QATC_VECTOR_CLONES void maskRun(const float *__restrict G, const uint8_t *__restrict M,
-                                float *__restrict Out, int64_t N) {
-#pragma omp simd
-  for (int64_t I = 0; I < N; ++I)
-    Out[I] = G[I] * (M[I] ? 1.0f : 0.0f);
+/// Out = G * (M ? 1 : 0) over N elements; returns the NaN probe of Out (the
+/// sum of x - x: 0 when every value is finite, else NaN).
+QATC_VECTOR_CLONES float maskRun(const float *__restrict G, const uint8_t *__restrict M,
+                                 float *__restrict Out, int64_t N) {
+  float Probe = 0;
+#pragma omp simd reduction(+ : Probe)
+  for (int64_t I = 0; I < N; ++I) {
+    float V = G[I] * (M[I] ? 1.0f : 0.0f);
+    Out[I] = V;
+    Probe += V - V;
+  }
+  return Probe;
+}
+
+/// Runs Run(Begin, End), which returns a NaN probe, over [0, N) in parallel;
+/// true when every value it wrote is finite.
+template <typename RunFn> bool probedParallelFor(int64_t N, RunFn &&Run) {
+  std::atomic<bool> Finite{true};
+  parallelFor(N, kMaskGrain, [&](int64_t Begin, int64_t End) {
+    if (Run(Begin, End) != 0)
+      Finite = false;
+  });
+  return Finite;
+}
+
+/// Tells the executor that gradient I holds no NaN or Inf.
+void noteFinite(const BackwardArgs &Args, unsigned I, bool Finite) {
+  if (!Args.GradientFinite.empty())
+    Args.GradientFinite[I] = Finite;
 }
 
 /// dx = dy where Mask is set, else 0 (torch's dY * mask).
-Tensor maskedGradient(const Tensor &Dy, const Tensor &Mask) {
+Tensor maskedGradient(const BackwardArgs &Args, const Tensor &Dy, const Tensor &Mask) {
   Tensor Dx = Tensor::empty(Dy.shape());
   const float *G = Dy.f32();
   const uint8_t *M = Mask.data<uint8_t>();
   float *Out = Dx.f32();
-  parallelFor(Dx.numel(), kMaskGrain, [&](int64_t Begin, int64_t End) {
-    maskRun(G + Begin, M + Begin, Out + Begin, End - Begin);
-  });
+  noteFinite(Args, Input, probedParallelFor(Dx.numel(), [&](int64_t Begin, int64_t End) {
+               return maskRun(G + Begin, M + Begin, Out + Begin, End - Begin);
+             }));
   return Dx;
 }
 
@@ -431,7 +455,7 @@ llvm::Error fakeQuantizeBackward(const BackwardArgs &Args,
   }
   if (Args.Saved.size() == 1) {
     if (Args.NeedsGrad[Input])
-      GradInputs[Input] = maskedGradient(Dy, Args.Saved[0]);
+      GradInputs[Input] = maskedGradient(Args, Dy, Args.Saved[0]);
     return llvm::Error::success();
   }
   Config C;
@@ -476,18 +500,23 @@ llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
 /// Backward of [Begin, End) of one output channel's row of the scaled
 /// weight: dp = dy * mask (dy without a mask), then mul's gradients dw = dp *
 /// s and the sum (in double, from 0, as sumRun of Broadcast.cpp) of dp * w.
+/// Probe gets the NaN probe of dw.
 template <bool HasMask>
 double scaledWeightRun(const float *G, const uint8_t *M, const float *W, float S, float *DW,
-                       int64_t Begin, int64_t End) {
+                       int64_t Begin, int64_t End, float &Probe) {
   double Sum = 0;
-#pragma omp simd reduction(+ : Sum)
+  float P = 0;
+#pragma omp simd reduction(+ : Sum, P)
   for (int64_t I = Begin; I < End; ++I) {
     float Dp = HasMask ? G[I] * (M[I] ? 1.0f : 0.0f) : G[I];
+    float Dw = Dp * S;
     if (DW)
-      DW[I] = Dp * S;
+      DW[I] = Dw;
+    P += Dw - Dw;
     float Ds = Dp * W[I];
     Sum += Ds;
   }
+  Probe += P;
   return Sum;
 }
 
@@ -506,28 +535,33 @@ llvm::Error scaledWeightBackward(const BackwardArgs &Args,
   const float *G = Dy.f32(), *WP = W.f32(), *S = Factor.f32();
   const uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float *DWP = DW.defined() ? DW.f32() : nullptr;
-  auto RowSum = [&](int64_t R) {
+  std::atomic<bool> Finite{true};
+  auto RowSum = [&](int64_t R, float &Probe) {
     double Sum = 0;
     for (int64_t B = R * Row; B < (R + 1) * Row; B += Block) {
       int64_t E = std::min(B + Block, (R + 1) * Row);
-      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E)
-               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E);
+      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E, Probe)
+               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E, Probe);
     }
     return Sum;
   };
   parallelFor(Rows, std::max<int64_t>(1, kMaskGrain / std::max<int64_t>(1, Row)),
               [&](int64_t Begin, int64_t End) {
+                float Probe = 0;
                 for (int64_t R = Begin; R < End; ++R) {
-                  double Sum = RowSum(R);
+                  double Sum = RowSum(R, Probe);
                   if (!DS.defined())
                     continue;
                   // A one-element row: sumToShape returns the product as it is.
                   float Dp = M ? G[R] * (M[R] ? 1.0f : 0.0f) : G[R];
                   DS.f32()[R] = Row == 1 ? Dp * WP[R] : float(Sum);
                 }
+                if (Probe != 0)
+                  Finite = false;
               });
   GradInputs[0] = DW;
   GradInputs[1] = DS;
+  noteFinite(Args, 0, Finite);
   return llvm::Error::success();
 }
 
@@ -554,14 +588,18 @@ llvm::Error activationForward(const ForwardArgs &Args, TensorList &Outputs) {
 
 /// dx = 0 where the activation stops the gradient, else dy * in range: the
 /// fake quant's masked gradient, then the activation's.
-QATC_VECTOR_CLONES void gatedRun(const float *__restrict G, const uint8_t *__restrict M,
-                                 float *__restrict Out, int64_t N) {
-#pragma omp simd
+QATC_VECTOR_CLONES float gatedRun(const float *__restrict G, const uint8_t *__restrict M,
+                                  float *__restrict Out, int64_t N) {
+  float Probe = 0;
+#pragma omp simd reduction(+ : Probe)
   for (int64_t I = 0; I < N; ++I) {
     int State = M[I]; // an int, or GCC leaves the loop scalar
     float Masked = G[I] * (State == 2 ? 1.0f : 0.0f);
-    Out[I] = State == 0 ? 0.0f : Masked;
+    float V = State == 0 ? 0.0f : Masked;
+    Out[I] = V;
+    Probe += V - V;
   }
+  return Probe;
 }
 
 llvm::Error activationBackward(const BackwardArgs &Args,
@@ -573,9 +611,9 @@ llvm::Error activationBackward(const BackwardArgs &Args,
   const float *G = Dy.f32();
   const uint8_t *M = Args.Saved[0].data<uint8_t>();
   float *Out = Dx.f32();
-  parallelFor(Dx.numel(), kMaskGrain, [&](int64_t Begin, int64_t End) {
-    gatedRun(G + Begin, M + Begin, Out + Begin, End - Begin);
-  });
+  noteFinite(Args, Input, probedParallelFor(Dx.numel(), [&](int64_t Begin, int64_t End) {
+               return gatedRun(G + Begin, M + Begin, Out + Begin, End - Begin);
+             }));
   GradInputs[Input] = Dx;
   return llvm::Error::success();
 }
