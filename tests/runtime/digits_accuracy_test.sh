@@ -4,8 +4,9 @@
 # coremltools' default config (`qatc prepare`), fine-tuned with QAT, and its
 # fake-quant test accuracy (`qatc eval`) must stay within 0.5 points of the
 # float accuracy. Three shuffling seeds run, each must hold; one thread makes
-# every figure reproducible. Over seeds 0-29 the difference was -0.28 to
-# +0.28 points (one test sample), see docs/runtime.md "Accuracy".
+# every figure reproducible. Over seeds 0-39 the difference was -0.28 to
+# +0.28 points (one test image) with one thread; docs/runtime.md "Accuracy"
+# has the spread.
 set -uo pipefail
 source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/runtime/digits_setup.sh"
 
