@@ -51,13 +51,13 @@ void Builder::moveInsertionPointOffNode(Node *N) {
 }
 
 Node *Builder::placeholder(llvm::StringRef Name, Type Ty) {
-  return inserted(G.createNode(NodeKind::Placeholder, nullptr, G.uniqueName(Name), {},
-                              std::move(Ty), insertPoint()));
+  return inserted(G.createUniquelyNamedNode(NodeKind::Placeholder, nullptr, Name, {},
+                                            std::move(Ty), insertPoint()));
 }
 
 Node *Builder::getAttr(Parameter *P) {
-  Node *N =
-      G.createNode(NodeKind::GetAttr, nullptr, G.uniqueName(P->name()), {}, P->type(), insertPoint());
+  Node *N = G.createUniquelyNamedNode(NodeKind::GetAttr, nullptr, P->name(), {}, P->type(),
+                                      insertPoint());
   N->setParam(P);
   return inserted(N);
 }
@@ -91,8 +91,8 @@ llvm::Expected<Node *> Builder::call(llvm::StringRef OpName, llvm::ArrayRef<Node
 Node *Builder::callWithType(const OpInfo *Op, llvm::ArrayRef<Node *> Operands,
                             llvm::SmallVector<NamedAttribute, 0> Attrs, Type Ty,
                             llvm::StringRef Name) {
-  Node *N = G.createNode(NodeKind::Call, Op, G.uniqueName(Name.empty() ? Op->name() : Name),
-                         Operands, std::move(Ty), insertPoint());
+  Node *N = G.createUniquelyNamedNode(NodeKind::Call, Op, Name.empty() ? Op->name() : Name,
+                                      Operands, std::move(Ty), insertPoint());
   N->setAttrs(std::move(Attrs));
   return inserted(N);
 }

@@ -35,12 +35,28 @@ std::vector<Node *> Graph::nodesWithOp(llvm::StringRef OpName) const {
 Node *Graph::createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef NodeName,
                         llvm::ArrayRef<Node *> Operands, Type Ty,
                         NodeList::iterator InsertBefore) {
+  return createNodeImpl(Kind, Op, NodeName, /*Uniquify=*/false, Operands, std::move(Ty),
+                        InsertBefore);
+}
+
+Node *Graph::createUniquelyNamedNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef Base,
+                                     llvm::ArrayRef<Node *> Operands, Type Ty,
+                                     NodeList::iterator InsertBefore) {
+  return createNodeImpl(Kind, Op, Base, /*Uniquify=*/true, Operands, std::move(Ty),
+                        InsertBefore);
+}
+
+Node *Graph::createNodeImpl(NodeKind Kind, const OpInfo *Op, llvm::StringRef NodeName,
+                            bool Uniquify, llvm::ArrayRef<Node *> Operands, Type Ty,
+                            NodeList::iterator InsertBefore) {
   assert((Kind == NodeKind::Call) == (Op != nullptr) && "only call nodes have an op");
-  Node *N = new Node(this, Kind, Op);
+  Node *N = new (NodeAlloc.Allocate()) Node(this, Kind, Op);
   if (Kind != NodeKind::Output) {
-    auto Ins = NodeNames.try_emplace(NodeName, N);
+    auto Ins = NodeNames.insert(NodeName, N);
+    if (!Ins.second && Uniquify)
+      Ins = NodeNames.insert(uniqueName(NodeName), N);
     assert(Ins.second && "node name already taken");
-    N->NameEntry = &*Ins.first;
+    N->NameEntry = Ins.first;
   }
   N->Ty = std::move(Ty);
   N->setOperands(Operands);
@@ -52,6 +68,11 @@ Node *Graph::createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef NodeNam
   if (Kind == NodeKind::Output && !OutputNode)
     OutputNode = N;
   return N;
+}
+
+void Graph::destroyNode(Node *N) {
+  N->~Node();
+  NodeAlloc.Deallocate(N);
 }
 
 void Graph::ensureOrdered() const {
@@ -81,6 +102,14 @@ void Graph::erase(Node *N) {
   Nodes.erase(N);
 }
 
+void Graph::moveBefore(Node *N, Node *Before) {
+  assert(N->graph() == this && Before->graph() == this && "moving across graphs");
+  if (N == Before || std::next(N->getIterator()) == Before->getIterator())
+    return;
+  Nodes.splice(Before->getIterator(), Nodes, N->getIterator());
+  OrdersValid = false;
+}
+
 Node *Graph::findOutput() const {
   for (const Node &N : Nodes)
     if (N.isOutput() && &N != OutputNode)
@@ -89,8 +118,8 @@ Node *Graph::findOutput() const {
 }
 
 Node *Graph::lookupNode(llvm::StringRef N) const {
-  auto It = NodeNames.find(N);
-  return It == NodeNames.end() ? nullptr : It->second;
+  auto *E = NodeNames.find(N);
+  return E ? E->getValue() : nullptr;
 }
 
 /// Appends _1, _2, ... to Base until Taken says no.
@@ -108,36 +137,42 @@ static std::string freshName(llvm::StringRef Base, llvm::StringMap<unsigned> &Ne
 }
 
 std::string Graph::uniqueName(llvm::StringRef Base) {
-  return freshName(Base, NextSuffix, [&](llvm::StringRef S) { return NodeNames.count(S) != 0; });
+  return freshName(Base, NextSuffix,
+                   [&](llvm::StringRef S) { return NodeNames.find(S) != nullptr; });
 }
 
 void Graph::rename(Node *N, llvm::StringRef NewName) {
   assert(!N->isOutput() && "the output node has no name");
   if (N->name() == NewName)
     return;
-  auto Ins = NodeNames.try_emplace(NewName, N);
+  auto Ins = NodeNames.insert(NewName, N);
   assert(Ins.second && "node name already taken");
   NodeNames.erase(N->NameEntry->getKey());
-  N->NameEntry = &*Ins.first;
+  N->NameEntry = Ins.first;
 }
 
 Parameter *Graph::addParameter(llvm::StringRef PName, Type Ty) {
-  auto Ins = ParamNames.try_emplace(PName, nullptr);
+  auto Ins = ParamNames.insert(PName, nullptr);
   assert(Ins.second && "parameter name already taken");
-  Parameter *P = new Parameter(&*Ins.first, std::move(Ty));
-  Ins.first->second = P;
+  Parameter *P = new Parameter(Ins.first, std::move(Ty));
+  Ins.first->setValue(P);
   Params.push_back(P);
   return P;
 }
 
 Parameter *Graph::lookupParameter(llvm::StringRef PName) const {
-  auto It = ParamNames.find(PName);
-  return It == ParamNames.end() ? nullptr : It->second;
+  auto *E = ParamNames.find(PName);
+  return E ? E->getValue() : nullptr;
 }
 
 std::string Graph::uniqueParameterName(llvm::StringRef Base) {
   return freshName(Base, NextParamSuffix,
-                   [&](llvm::StringRef S) { return ParamNames.count(S) != 0; });
+                   [&](llvm::StringRef S) { return ParamNames.find(S) != nullptr; });
+}
+
+void Graph::reserveNames(size_t MoreNodes, size_t MoreParams) {
+  NodeNames.reserve(NodeNames.size() + MoreNodes);
+  ParamNames.reserve(ParamNames.size() + MoreParams);
 }
 
 void Graph::eraseParameter(Parameter *P) {
@@ -158,13 +193,17 @@ size_t Graph::parameterBytes() const {
 
 std::unique_ptr<Graph> Graph::clone() const {
   auto G = std::make_unique<Graph>(Name);
+  G->NodeNames.reserve(NodeNames.size());
+  G->ParamNames.reserve(ParamNames.size());
   llvm::DenseMap<const Parameter *, Parameter *> ParamMap;
+  ParamMap.reserve(ParamNames.size());
   for (const Parameter &P : Params) {
     Parameter *Q = G->addParameter(P.name(), P.type());
     Q->Data = P.Data;
     ParamMap[&P] = Q;
   }
   llvm::DenseMap<const Node *, Node *> NodeMap;
+  NodeMap.reserve(NodeNames.size() + 1);
   llvm::SmallVector<Node *, 4> Ops;
   for (const Node &N : Nodes) {
     Ops.clear();
@@ -181,3 +220,7 @@ std::unique_ptr<Graph> Graph::clone() const {
 }
 
 } // namespace qatc
+
+void llvm::ilist_alloc_traits<qatc::Node>::deleteNode(qatc::Node *N) {
+  N->graph()->destroyNode(N);
+}

@@ -8,12 +8,15 @@
 #ifndef QATC_IR_GRAPH_H
 #define QATC_IR_GRAPH_H
 
+#include "ir/NameTable.h"
 #include "ir/Node.h"
 #include "ir/Parameter.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/ilist.h"
+#include "llvm/Support/Allocator.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/RecyclingAllocator.h"
 
 #include <memory>
 #include <string>
@@ -52,6 +55,11 @@ public:
   /// node) before InsertBefore, with the given operands and type.
   Node *createNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef Name,
                    llvm::ArrayRef<Node *> Operands, Type Ty, NodeList::iterator InsertBefore);
+  /// Like createNode, named uniqueName(Base) (one name-table probe when Base
+  /// is free, without building the name first).
+  Node *createUniquelyNamedNode(NodeKind Kind, const OpInfo *Op, llvm::StringRef Base,
+                                llvm::ArrayRef<Node *> Operands, Type Ty,
+                                NodeList::iterator InsertBefore);
   /// Makes Node::order() valid. Appending keeps orders valid; inserting
   /// elsewhere invalidates them until the next call, which renumbers.
   void ensureOrdered() const;
@@ -60,6 +68,9 @@ public:
   void ensureDenseOrder() const;
   /// Unlinks and deletes a node; it must have no uses left.
   void erase(Node *N);
+  /// Moves N right before Before, keeping the node (its name, operands and
+  /// uses); the caller keeps every operand before its users.
+  void moveBefore(Node *N, Node *Before);
 
   // Names.
   /// The node named Name, or null.
@@ -68,6 +79,11 @@ public:
   std::string uniqueName(llvm::StringRef Base);
   /// Renames a node; the new name must be free.
   void rename(Node *N, llvm::StringRef NewName);
+  /// Starts loading the name-table slot of a node name that is about to be
+  /// created or looked up. Only a hint: on graphs whose name table outgrows
+  /// the caches every new name costs a cache miss, and a pass that creates
+  /// many nodes can name them a few steps ahead so the misses overlap.
+  void prefetchNodeName(llvm::StringRef Name) const { NodeNames.prefetch(Name); }
 
   // Parameters.
   ParamList &params() { return Params; }
@@ -78,6 +94,11 @@ public:
   Parameter *lookupParameter(llvm::StringRef Name) const;
   /// A parameter name that is free, derived from Base.
   std::string uniqueParameterName(llvm::StringRef Base);
+  /// prefetchNodeName for a parameter name.
+  void prefetchParameterName(llvm::StringRef Name) const { ParamNames.prefetch(Name); }
+  /// Makes room in the name tables for this many more nodes and parameters,
+  /// so a pass that knows how many it adds grows them once.
+  void reserveNames(size_t MoreNodes, size_t MoreParams);
   /// Removes a parameter; no get_attr node may still read it.
   void eraseParameter(Parameter *P);
   /// Total bytes of parameter data implied by the parameter types.
@@ -87,6 +108,12 @@ public:
   std::unique_ptr<Graph> clone() const;
 
 private:
+  friend struct llvm::ilist_alloc_traits<Node>;
+  Node *createNodeImpl(NodeKind Kind, const OpInfo *Op, llvm::StringRef Name, bool Uniquify,
+                       llvm::ArrayRef<Node *> Operands, Type Ty,
+                       NodeList::iterator InsertBefore);
+  /// Destroys a node unlinked from Nodes and recycles its storage.
+  void destroyNode(Node *N);
   /// Another output node than OutputNode, or null (after erasing it).
   Node *findOutput() const;
 
@@ -96,10 +123,16 @@ private:
   mutable bool OrdersValid = true;
   /// True while valid orders are also positions (no node erased since).
   mutable bool OrdersDense = true;
+  /// Node storage (declared before Nodes, which it outlives): nodes created
+  /// one after another sit one after another in memory, with one stride, so
+  /// walking a graph built or cloned in order streams through memory instead
+  /// of chasing list pointers across the heap (on 1M-node graphs that is
+  /// about 15 ns per node instead of 100). Erased nodes' slots are reused.
+  llvm::RecyclingAllocator<llvm::BumpPtrAllocator, Node> NodeAlloc;
   NodeList Nodes;
   ParamList Params;
-  llvm::StringMap<Node *> NodeNames;
-  llvm::StringMap<Parameter *> ParamNames;
+  NameTable<Node> NodeNames;
+  NameTable<Parameter> ParamNames;
   /// Next suffix to try per base name, so uniqueName stays O(1) amortized.
   llvm::StringMap<unsigned> NextSuffix;
   llvm::StringMap<unsigned> NextParamSuffix;

@@ -105,6 +105,53 @@ TEST_CASE("erase and rename keep the name table consistent", "[ir]") {
   REQUIRE_OK(verify(G));
 }
 
+TEST_CASE("moveBefore keeps the node, its name and its uses", "[ir]") {
+  Graph G;
+  Builder B(G);
+  Parameter *W = addFilled(G, "w", f32({2}), 1);
+  Node *X = B.placeholder("x", f32({2}));
+  Node *R = cantFail(B.call("relu", {X}, {}, "r"));
+  Node *WN = B.getAttr(W);
+  Node *Add = cantFail(B.call("add", {R, WN}));
+  B.output({Add});
+  G.ensureOrdered();
+  G.moveBefore(WN, R);
+  CHECK(std::next(WN->getIterator()) == R->getIterator());
+  CHECK(G.lookupNode("w") == WN);
+  CHECK(Add->operand(1) == WN);
+  CHECK(WN->numUses() == 1);
+  G.ensureOrdered();
+  CHECK(WN->order() < R->order());
+  G.moveBefore(WN, R); // already there
+  CHECK(std::next(WN->getIterator()) == R->getIterator());
+  REQUIRE_OK(verify(G));
+}
+
+TEST_CASE("names stay exact through many creations and erasures", "[ir]") {
+  Graph G;
+  Builder B(G);
+  G.reserveNames(1000, 10);
+  Node *X = B.placeholder("x", f32({2}));
+  std::vector<Node *> Made;
+  for (int I = 0; I < 500; ++I) {
+    G.prefetchNodeName("act");
+    Made.push_back(cantFail(B.call("relu", {X}, {}, "act")));
+  }
+  CHECK(Made[0]->name() == "act");
+  CHECK(Made[499]->name() == "act_499");
+  // Erased nodes' storage is reused; names follow the table, not the slots.
+  for (int I = 0; I < 500; I += 2)
+    G.erase(Made[I]);
+  CHECK(G.lookupNode("act") == nullptr);
+  CHECK(G.lookupNode("act_1") == Made[1]);
+  Node *Again = cantFail(B.call("relu", {X}, {}, "act"));
+  CHECK(Again->name() == "act");
+  CHECK(G.lookupNode("act") == Again);
+  CHECK(G.uniqueName("act_1") == "act_1_1");
+  B.output({Again});
+  REQUIRE_OK(verify(G));
+}
+
 TEST_CASE("clone is deep for structure and copy-on-write for data", "[ir]") {
   Graph G("orig");
   Builder B(G);

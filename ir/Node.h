@@ -15,6 +15,7 @@
 #include "ir/Type.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/ilist.h"
 #include "llvm/ADT/iterator_range.h"
 #include "llvm/ADT/ilist_node.h"
 
@@ -188,5 +189,13 @@ private:
 };
 
 } // namespace qatc
+
+namespace llvm {
+/// A graph's node list hands erased nodes back to the graph's node storage
+/// (Graph allocates nodes next to each other; see Graph::NodeAlloc).
+template <> struct ilist_alloc_traits<qatc::Node> {
+  static void deleteNode(qatc::Node *N);
+};
+} // namespace llvm
 
 #endif // QATC_IR_NODE_H

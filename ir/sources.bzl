@@ -22,6 +22,7 @@ IR_CORE_HDRS = [
     "DType.h",
     "Graph.h",
     "Location.h",
+    "NameTable.h",
     "Node.h",
     "OpRegistry.h",
     "Parameter.h",

@@ -3,6 +3,8 @@
 
 #include "ir/Builder.h"
 
+#include "llvm/ADT/SmallString.h"
+
 #include <vector>
 
 namespace qatc {
@@ -17,7 +19,7 @@ std::vector<int64_t> channelShape(unsigned Rank, int64_t Axis, int64_t C) {
 }
 
 /// Makes operand I of BN available before Layer: a get_attr is read again
-/// right before Layer, under the old read's name when BN was its only user.
+/// right before Layer, or moved there when BN is its only user.
 void hoistParameterRead(Graph &G, Builder &B, Node *Layer, Node *BN, unsigned I) {
   Node *Old = BN->operand(I);
   if (!Old->isGetAttr())
@@ -29,18 +31,32 @@ void hoistParameterRead(Graph &G, Builder &B, Node *Layer, Node *BN, unsigned I)
     BN->setOperand(I, New);
     return;
   }
-  std::string Name = Old->name().str();
-  Parameter *P = Old->param();
-  Location Loc = Old->loc();
-  BN->setOperand(I, nullptr);
-  G.erase(Old);
-  Node *New = G.createNode(NodeKind::GetAttr, nullptr, Name, {}, P->type(), Layer->getIterator());
-  New->setParam(P);
-  New->setLoc(Loc);
-  BN->setOperand(I, New);
+  G.moveBefore(Old, Layer);
 }
 
+/// The suffixes of the nodes around layer L, as the file comment lists them;
+/// the last two only with a bias.
+constexpr llvm::StringLiteral BnScaleSuffix = ".bn_scale", BnScaleWeightSuffix = ".bn_scale_weight",
+                              WeightScaledSuffix = ".weight_scaled",
+                              BnScaleOutSuffix = ".bn_scale_out", UnscaledSuffix = ".unscaled",
+                              BiasOutSuffix = ".bias_out", WithBiasSuffix = ".with_bias";
+constexpr llvm::StringLiteral Suffixes[] = {
+    BnScaleSuffix,  BnScaleWeightSuffix, WeightScaledSuffix, BnScaleOutSuffix,
+    UnscaledSuffix, BiasOutSuffix,       WithBiasSuffix};
+
 } // namespace
+
+void prefetchConvBatchNormNames(const Graph &G, const Node *Layer) {
+  llvm::SmallString<128> Name(Layer->name());
+  size_t Base = Name.size();
+  bool Bias = Layer->numOperands() > 2;
+  for (llvm::StringRef Suffix :
+       llvm::ArrayRef<llvm::StringLiteral>(Suffixes).drop_back(Bias ? 0 : 2)) {
+    Name.resize(Base);
+    Name += Suffix;
+    G.prefetchNodeName(Name);
+  }
+}
 
 llvm::Expected<Node *> expandConvBatchNorm(Graph &G, Node *Layer, int64_t WeightAxis, Node *BN) {
   Builder B(G);
@@ -49,6 +65,13 @@ llvm::Expected<Node *> expandConvBatchNorm(Graph &G, Node *Layer, int64_t Weight
   hoistParameterRead(G, B, Layer, BN, 4);
 
   std::string L = Layer->name().str();
+  // L + Suffix in a reused buffer; each call takes the name right away.
+  std::string NameBuffer;
+  auto Named = [&](llvm::StringRef Suffix) -> llvm::StringRef {
+    NameBuffer = L;
+    NameBuffer += Suffix;
+    return NameBuffer;
+  };
   Node *Input = Layer->operand(0);
   Node *Weight = Layer->operand(1);
   Node *Bias = Layer->numOperands() > 2 ? Layer->operand(2) : nullptr;
@@ -66,32 +89,32 @@ llvm::Expected<Node *> expandConvBatchNorm(Graph &G, Node *Layer, int64_t Weight
   if (Eps != 1e-5)
     ScaleAttrs.push_back({"eps", Eps});
   auto Scale = B.call("batch_norm_scale", {BN->operand(1), BN->operand(4)}, std::move(ScaleAttrs),
-                      L + ".bn_scale");
+                      Named(BnScaleSuffix));
   if (!Scale)
     return Fail(Scale.takeError());
   auto ScaleW =
       B.call("reshape", {*Scale}, {{"shape", channelShape(Weight->type().rank(), WeightAxis, C)}},
-             L + ".bn_scale_weight");
+             Named(BnScaleWeightSuffix));
   if (!ScaleW)
     return Fail(ScaleW.takeError());
-  auto Scaled = B.call("mul", {Weight, *ScaleW}, {}, L + ".weight_scaled");
+  auto Scaled = B.call("mul", {Weight, *ScaleW}, {}, Named(WeightScaledSuffix));
   if (!Scaled)
     return Fail(Scaled.takeError());
   Layer->setOperands({Input, *Scaled});
 
   B.setInsertionPointAfter(Layer);
   std::vector<int64_t> OutShape = channelShape(OutRank, 1, C);
-  auto ScaleOut = B.call("reshape", {*Scale}, {{"shape", OutShape}}, L + ".bn_scale_out");
+  auto ScaleOut = B.call("reshape", {*Scale}, {{"shape", OutShape}}, Named(BnScaleOutSuffix));
   if (!ScaleOut)
     return Fail(ScaleOut.takeError());
-  auto Result = B.call("div", {Layer, *ScaleOut}, {}, L + ".unscaled");
+  auto Result = B.call("div", {Layer, *ScaleOut}, {}, Named(UnscaledSuffix));
   if (!Result)
     return Fail(Result.takeError());
   if (Bias) {
-    auto BiasOut = B.call("reshape", {Bias}, {{"shape", OutShape}}, L + ".bias_out");
+    auto BiasOut = B.call("reshape", {Bias}, {{"shape", OutShape}}, Named(BiasOutSuffix));
     if (!BiasOut)
       return Fail(BiasOut.takeError());
-    Result = B.call("add", {*Result, *BiasOut}, {}, L + ".with_bias");
+    Result = B.call("add", {*Result, *BiasOut}, {}, Named(WithBiasSuffix));
     if (!Result)
       return Fail(Result.takeError());
   }

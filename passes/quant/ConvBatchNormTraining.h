@@ -33,6 +33,14 @@ namespace qatc {
 /// weight node, which Layer now reads as its weight.
 llvm::Expected<Node *> expandConvBatchNorm(Graph &G, Node *Layer, int64_t WeightAxis, Node *BN);
 
+/// The most nodes expandConvBatchNorm adds (with a bias; two fewer without).
+inline constexpr unsigned ConvBatchNormNewNodes = 7;
+
+/// Prefetches the names expandConvBatchNorm will give the nodes around Layer
+/// (see Graph::prefetchNodeName); a loop expanding many layers calls it a few
+/// layers ahead.
+void prefetchConvBatchNormNames(const Graph &G, const Node *Layer);
+
 } // namespace qatc
 
 #endif // QATC_PASSES_QUANT_CONVBATCHNORMTRAINING_H

@@ -7,6 +7,7 @@
 #include "passes/quant/PlacementPlan.h"
 #include "passes/quant/PrepareExplain.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 #include <cstring>
@@ -71,14 +72,6 @@ template <typename T> std::vector<uint8_t> filled(int64_t N, T V) {
   return Bytes;
 }
 
-/// Sets an attribute unless it equals the op's default (canonical form).
-void setAttrUnlessDefault(Node *N, llvm::StringRef Name, Attribute V) {
-  const AttrSpec *S = N->op()->attrSpec(Name);
-  if (S && S->Default && *S->Default == V)
-    return;
-  N->setAttr(Name, std::move(V));
-}
-
 /// What the plan inserts, counted as countFakeQuants counts a prepared graph
 /// (without walking the graph again).
 FakeQuantCensus censusOf(const PlacementPlan &Plan) {
@@ -110,6 +103,7 @@ public:
 
   llvm::Expected<MaterializedPlan> run(size_t &Folded) {
     Flag = Global.Config.StepMilestones ? 0 : 1;
+    reserveNames();
     if (auto E = foldBatchNorms(Folded))
       return E;
     createFakeQuants();
@@ -119,14 +113,34 @@ public:
   }
 
 private:
+  /// Grows the graph's name tables once for every node and parameter the
+  /// plan adds (at most; a batch norm without bias adds two nodes fewer).
+  void reserveNames() {
+    size_t Nodes = 0, Params = 3;
+    for (const PatternDecision &D : Plan.Patterns)
+      Nodes += D.ExpandBatchNorm ? ConvBatchNormNewNodes : 0;
+    for (const FakeQuantSlot &Slot : Plan.Slots)
+      Nodes += !Slot.Removed;
+    for (const SiteDecision &Site : Plan.Sites) {
+      Nodes += stateSuffixes(Site).size();
+      Params += stateSuffixes(Site).size();
+    }
+    G.reserveNames(Nodes, Params);
+  }
+
   /// Rewrites every quantized conv + batch norm pair into the training form;
   /// the weight fake quant then reads the scaled weight.
   llvm::Error foldBatchNorms(size_t &Folded) {
-    for (unsigned P = 0; P < Matches.Patterns.size(); ++P) {
+    std::vector<unsigned> Folds;
+    for (unsigned P = 0; P < Matches.Patterns.size(); ++P)
+      if (Plan.Patterns[P].ExpandBatchNorm)
+        Folds.push_back(P);
+    for (unsigned I = 0; I < Folds.size(); ++I) {
+      if (I + LookAhead < Folds.size())
+        prefetchConvBatchNormNames(G, Matches.Patterns[Folds[I + LookAhead]].root());
+      unsigned P = Folds[I];
       const PatternMatch &M = Matches.Patterns[P];
       PatternDecision &D = Plan.Patterns[P];
-      if (!D.ExpandBatchNorm)
-        continue;
       auto Scaled = expandConvBatchNorm(G, M.root(), M.Root->WeightAxis, M.BatchNorm);
       if (!Scaled)
         return Scaled.takeError();
@@ -142,13 +156,15 @@ private:
   void createFakeQuants() {
     Done.SlotNodes.assign(Plan.Slots.size(), nullptr);
     for (unsigned S = 0; S < Plan.Slots.size(); ++S) {
+      if (S + 4 * LookAhead < Plan.Slots.size() && !Plan.Slots[S + 4 * LookAhead].Removed)
+        G.prefetchNodeName(joined(Plan.Slots[S + 4 * LookAhead].Value->name(), ".fq"));
       FakeQuantSlot &Slot = Plan.Slots[S];
       if (Slot.Removed)
         continue;
       B.setInsertionPointAfter(Slot.Value);
       B.setLoc(Slot.Value->loc());
       Node *FQ = B.callWithType(FakeQuantOp, {}, {}, Slot.Value->type(),
-                                (Slot.Value->name() + ".fq").str());
+                                joined(Slot.Value->name(), ".fq"));
       if (Slot.Role == SlotRole::Output)
         Slot.Value->replaceAllUsesWith(FQ);
       else
@@ -158,10 +174,10 @@ private:
     }
   }
 
-  /// `Site` + `Suffix` in a reused buffer (prepare creates millions of names
+  /// `Base` + `Suffix` in a reused buffer (prepare creates millions of names
   /// on large graphs).
-  llvm::StringRef stateName(llvm::StringRef Site, llvm::StringRef Suffix) {
-    NameBuffer.assign(Site.begin(), Site.end());
+  llvm::StringRef joined(llvm::StringRef Base, llvm::StringRef Suffix) {
+    NameBuffer.assign(Base.begin(), Base.end());
     NameBuffer.append(Suffix.begin(), Suffix.end());
     return NameBuffer;
   }
@@ -184,32 +200,77 @@ private:
     return Name;
   }
 
-  Node *addState(llvm::StringRef Site, llvm::StringRef Suffix, DType T, int64_t N,
-                 std::vector<uint8_t> Bytes) {
-    Parameter *P = G.addParameter(stateName(Site, Suffix), Type::tensor(T, {N}));
+  Parameter *addState(llvm::StringRef Site, llvm::StringRef Suffix, DType T, int64_t N,
+                      std::vector<uint8_t> Bytes) {
+    Parameter *P = G.addParameter(joined(Site, Suffix), Type::tensor(T, {N}));
     P->setData(std::move(Bytes));
-    return B.getAttr(P);
+    return P;
   }
 
   /// Creates each site's parameters right before its first fake quant, then
   /// gives every fake quant of the site its operands and attributes.
   void createSites() {
     collectTakenSiteNames();
-    G.ensureOrdered();
-    std::vector<Node *> First(Plan.Sites.size(), nullptr);
-    for (unsigned I = 0; I < Plan.Sites.size(); ++I)
-      for (unsigned S : Plan.Sites[I].Slots)
-        if (!First[I] || Done.SlotNodes[S]->order() < First[I]->order())
-          First[I] = Done.SlotNodes[S];
-    Done.SiteNames.resize(Plan.Sites.size());
-    for (unsigned I = 0; I < Plan.Sites.size(); ++I)
+    size_t N = Plan.Sites.size();
+    std::vector<Node *> First(N);
+    Done.SiteNames.resize(N);
+    for (unsigned I = 0; I < N; ++I) {
+      First[I] = firstFakeQuant(Plan.Sites[I]);
+      Done.SiteNames[I] = freeSiteName(First[I]->name());
+    }
+    for (unsigned I = 0; I < N; ++I) {
+      if (I + LookAhead < N)
+        prefetchStateNames(Plan.Sites[I + LookAhead], Done.SiteNames[I + LookAhead]);
       createSite(Plan.Sites[I], First[I], Done.SiteNames[I]);
+    }
   }
 
-  void createSite(const SiteDecision &Site, Node *First, std::string &Name) {
+  /// The suffixes of a site's parameters, in creation order (a fixed site
+  /// has no min/max).
+  static llvm::ArrayRef<llvm::StringLiteral> stateSuffixes(const SiteDecision &Site) {
+    return llvm::ArrayRef<llvm::StringLiteral>(StateSuffixes).take_front(Site.Fixed ? 4 : 6);
+  }
+
+  /// Prefetches the name-table slots of a site's parameters and of the
+  /// get_attr nodes reading them (see Graph::prefetchNodeName).
+  void prefetchStateNames(const SiteDecision &Site, llvm::StringRef Name) {
+    for (llvm::StringRef Suffix : stateSuffixes(Site)) {
+      llvm::StringRef State = joined(Name, Suffix);
+      G.prefetchParameterName(State);
+      G.prefetchNodeName(State);
+    }
+  }
+
+  /// The fake quant of Site that comes first in the graph, found without
+  /// renumbering the grown graph (a walk over every node, once per prepare):
+  /// each fake quant sits right after the tensor it quantizes, and the
+  /// tensors of a site with several slots are activations that stayed where
+  /// they were when matchPatterns numbered the graph (only a weight slot,
+  /// alone in its site, reads a node that folding a batch norm created, and
+  /// folding moves nothing but the batch norm's parameter reads), so their
+  /// orders from then still rank the fake quants. Fake quants of one tensor
+  /// come newest first, hence the later slot on a tie.
+  Node *firstFakeQuant(const SiteDecision &Site) const {
+    unsigned First = Site.Slots.front();
+    for (unsigned S : llvm::drop_begin(Site.Slots))
+      if (Plan.Slots[S].Value->order() <= Plan.Slots[First].Value->order())
+        First = S;
+    return Done.SlotNodes[First];
+  }
+
+  /// Appends attribute Name unless it equals the fake_quantize default
+  /// (canonical form).
+  void addAttrUnlessDefault(llvm::SmallVectorImpl<NamedAttribute> &Attrs, llvm::StringRef Name,
+                            Attribute V) const {
+    const AttrSpec *S = FakeQuantOp->attrSpec(Name);
+    if (S && S->Default && *S->Default == V)
+      return;
+    Attrs.push_back({Name.str(), std::move(V)});
+  }
+
+  void createSite(const SiteDecision &Site, Node *First, llvm::StringRef Name) {
     const ModuleQuantizationConfig &C = *Site.Config;
     const FakeQuantSlot &Lead = Plan.Slots[Site.Slots.front()];
-    Name = freeSiteName(First->name());
     // checkWeightChannels made sure the size on the axis is static.
     std::optional<int64_t> Axis = weightAxis(Matches, Plan, Site);
     int64_t Channels = Axis ? Lead.Value->type().dim(*Axis) : 1;
@@ -217,9 +278,7 @@ private:
     float Scale = Site.Fixed ? float(Site.Fixed->FixedScale) : 1.0f;
     int32_t ZeroPoint = Site.Fixed ? int32_t(Site.Fixed->FixedZeroPoint) : 0;
 
-    B.setInsertionPointBefore(First);
-    B.setLoc(First->loc());
-    llvm::SmallVector<Node *, 7> State;
+    llvm::SmallVector<Parameter *, 6> State;
     State.push_back(
         addState(Name, qat_params::Scale, DType::F32, Channels, filled(Channels, Scale)));
     State.push_back(Learnable ? addState(Name, qat_params::ZeroPoint, DType::F32, Channels,
@@ -234,25 +293,34 @@ private:
       State.push_back(addState(Name, qat_params::MaxVal, DType::F32, Channels,
                                filled(Channels, -std::numeric_limits<float>::infinity())));
     }
+    // The get_attr nodes, in parameter order right before the first fake
+    // quant; operand 0 is each fake quant's own input.
+    B.setInsertionPointBefore(First);
+    B.setLoc(First->loc());
+    llvm::SmallVector<Node *, 7> Operands = {nullptr};
+    for (Parameter *P : State)
+      Operands.push_back(B.getAttr(P));
 
+    // One attribute list for all fake quants of the site.
     ObserverKind Observer = Site.Weight ? C.WeightObserver : C.ActivationObserver;
     int64_t QuantMin = 0, QuantMax = 255;
     if (Site.Weight)
       std::tie(QuantMin, QuantMax) = *C.weightQuantRange();
+    llvm::SmallVector<NamedAttribute, 0> Attrs;
+    if (!Site.Fixed) {
+      Attrs.push_back({"observer", std::string(spell(Observer))});
+      addAttrUnlessDefault(Attrs, "algorithm", std::string(spell(C.Algo)));
+    }
+    addAttrUnlessDefault(Attrs, "scheme", std::string(spell(Site.Scheme)));
+    addAttrUnlessDefault(Attrs, "quant_min", QuantMin);
+    addAttrUnlessDefault(Attrs, "quant_max", QuantMax);
+    if (Axis)
+      Attrs.push_back({"axis", *Axis});
     for (unsigned S : Site.Slots) {
       Node *FQ = Done.SlotNodes[S];
-      llvm::SmallVector<Node *, 7> Operands = {Plan.Slots[S].Value};
-      Operands.append(State.begin(), State.end());
+      Operands[0] = Plan.Slots[S].Value;
       FQ->setOperands(Operands);
-      if (!Site.Fixed) {
-        FQ->setAttr("observer", std::string(spell(Observer)));
-        setAttrUnlessDefault(FQ, "algorithm", std::string(spell(C.Algo)));
-      }
-      setAttrUnlessDefault(FQ, "scheme", std::string(spell(Site.Scheme)));
-      setAttrUnlessDefault(FQ, "quant_min", QuantMin);
-      setAttrUnlessDefault(FQ, "quant_max", QuantMax);
-      if (Axis)
-        FQ->setAttr("axis", *Axis);
+      FQ->setAttrs(Attrs);
     }
   }
 
@@ -281,6 +349,10 @@ private:
   MaterializedPlan Done;
   std::string NameBuffer;
   llvm::StringSet<> TakenSiteNames;
+  /// How many sites (batch norms; four times as many fake quants) ahead the
+  /// loops creating nodes prefetch their names.
+  static constexpr unsigned LookAhead = 4;
+  /// In creation order; min/max come last, as fixed sites have none.
   static constexpr llvm::StringLiteral StateSuffixes[] = {
       qat_params::Scale,           qat_params::ZeroPoint,
       qat_params::ObserverEnabled, qat_params::FakeQuantEnabled,

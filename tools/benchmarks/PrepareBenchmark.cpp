@@ -1,15 +1,23 @@
 //===- PrepareBenchmark.cpp - prepare timings against PyTorch's prepare_qat_fx ===//
 //
 // Prints how long prepareForQAT takes on synthetic residual graphs of about
-// 10k, 100k and 1M nodes (with the growth factor from each size to the next:
-// linear growth is about 10x; the verifier's time on the prepared graph is
-// printed beside as a linear-walk yardstick) and on imported models given with
-// --model NAME=FILE, and times PyTorch's prepare_qat_fx on the same
+// 10k, 100k and 1M nodes (--sizes picks others) and on imported models given
+// with --model NAME=FILE, and times PyTorch's prepare_qat_fx on the same
 // torchvision models in the same run (Debian's python3-torch; coremltools is
 // not installed, so torch's own QAT flow with the default fbgemm QAT qconfig
-// mapping stands in for LinearQuantizer.prepare, which wraps it). Figures,
-// not a timed test: bazel run //tools:prepare_benchmark -- --model
-// resnet50=/tmp/resnet50.qirb --model mobilenet_v2=/tmp/mobilenet_v2.qirb
+// mapping stands in for LinearQuantizer.prepare, which wraps it).
+//
+// Linearity is the point of the synthetic rows: each prints ns per input
+// node and the growth per 10x nodes (x10.0 is linear), and a last line gives
+// the spread of ns/node over the sizes (1.00 is flat). Beside prepare, two
+// yardsticks that are linear by construction run on the prepared graph:
+// cloning it (building a graph of the same size: every node, name and
+// parameter again) and verifying it (a walk with name lookups). Where they
+// grow too, the growth is the memory hierarchy (the graph and its name tables
+// leave the caches), not the pass. Times are CPU time of the calling thread
+// (--wall for wall-clock time), so other load on the machine counts less.
+// Figures, not a timed test: bazel run //tools:prepare_benchmark --
+// --model resnet50=/tmp/resnet50.qirb --model mobilenet_v2=/tmp/mobilenet_v2.qirb
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Builder.h"
@@ -20,6 +28,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -28,6 +37,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,6 +50,10 @@ static cl::list<std::string> Models("model", cl::desc("An imported model to time
                                     cl::value_desc("name=file"));
 static cl::opt<unsigned> Runs("runs", cl::desc("Runs per graph below 1M nodes (median is shown)"),
                               cl::init(7));
+static cl::list<size_t>
+    Sizes("sizes", cl::desc("Synthetic graph sizes in nodes (default 10000,100000,1000000)"),
+          cl::CommaSeparated);
+static cl::opt<bool> Wall("wall", cl::desc("Time wall-clock instead of thread CPU time"));
 static cl::opt<bool> NoPyTorch("no-pytorch", cl::desc("Do not time PyTorch's prepare_qat_fx"));
 static cl::opt<std::string> Python("python", cl::desc("The Python with torch and torchvision"),
                                    cl::init("/usr/bin/python3"));
@@ -83,50 +97,94 @@ std::unique_ptr<Graph> syntheticGraph(size_t Nodes) {
   return G;
 }
 
+/// Milliseconds on the benchmark's clock: CPU time of this thread, or wall
+/// time with --wall.
+double nowMs() {
+  if (Wall)
+    return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
+  timespec TS;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &TS);
+  return TS.tv_sec * 1e3 + TS.tv_nsec / 1e6;
+}
+
 struct Timing {
   size_t NodesBefore = 0, NodesAfter = 0;
   int64_t FakeQuants = 0;
   double Ms = 0;
-  /// The verifier on the prepared graph: a plain linear walk of the same
-  /// memory, the yardstick for how much of the growth is cache misses.
-  double VerifyMs = 0;
+  /// Yardsticks on the prepared graph: cloning it (building a graph of the
+  /// same size in one linear loop) and verifying it.
+  double CloneMs = 0, VerifyMs = 0;
 };
 
-/// Median time of prepareForQAT over fresh clones of G.
+double median(std::vector<double> V) {
+  std::sort(V.begin(), V.end());
+  return V[V.size() / 2];
+}
+
+/// Median times of prepareForQAT over fresh clones of G, and of the
+/// yardsticks on the prepared clones.
 Timing timePrepare(const Graph &G, const ConfigResolver &R, unsigned N) {
-  std::vector<double> Ms;
+  std::vector<double> Ms, CloneMs, VerifyMs;
   Timing T;
   T.NodesBefore = G.numNodes();
   for (unsigned I = 0; I < N; ++I) {
     auto Copy = G.clone();
-    auto Start = Clock::now();
+    double Start = nowMs();
     auto S = prepareForQAT(*Copy, R);
-    Ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - Start).count());
+    Ms.push_back(nowMs() - Start);
     if (!S) {
       llvm::errs() << "prepare failed: " << llvm::toString(S.takeError()) << "\n";
       std::exit(1);
     }
     T.NodesAfter = Copy->numNodes();
     T.FakeQuants = S->FakeQuants.total();
-    if (I + 1 == N) {
-      Start = Clock::now();
-      llvm::cantFail(verify(*Copy));
-      T.VerifyMs = std::chrono::duration<double, std::milli>(Clock::now() - Start).count();
-    }
+    Start = nowMs();
+    auto Rebuilt = Copy->clone();
+    CloneMs.push_back(nowMs() - Start);
+    Rebuilt.reset();
+    Start = nowMs();
+    llvm::cantFail(verify(*Copy));
+    VerifyMs.push_back(nowMs() - Start);
   }
-  std::sort(Ms.begin(), Ms.end());
-  T.Ms = Ms[Ms.size() / 2];
+  T.Ms = median(Ms);
+  T.CloneMs = median(CloneMs);
+  T.VerifyMs = median(VerifyMs);
   return T;
 }
 
-void printRow(llvm::StringRef Name, const Timing &T, double Growth) {
-  llvm::outs() << llvm::format("%-22s %9zu %9zu %8lld %11.3f %8.1f %10.3f %7.1f",
-                               Name.str().c_str(), T.NodesBefore, T.NodesAfter,
-                               (long long)T.FakeQuants, T.Ms, T.Ms * 1e6 / T.NodesBefore,
-                               T.VerifyMs, T.Ms / T.VerifyMs);
-  if (Growth > 0)
-    llvm::outs() << llvm::format("   x%.1f", Growth);
-  llvm::outs() << "\n";
+/// Time growth from Prev to T scaled to 10x the nodes (10.0 is linear).
+double growthPer10x(const Timing &Prev, double PrevMs, const Timing &T, double Ms) {
+  return Ms / PrevMs * 10.0 * Prev.NodesBefore / T.NodesBefore;
+}
+
+void printHeader() {
+  llvm::outs() << "graph               nodes    after      fq | prepare ms  ns/node   /10x |  "
+                  "clone ms  ns/node   /10x | verify ms\n";
+}
+
+/// One row; Prev is the previous synthetic size (null for the first size and
+/// for models).
+void printRow(llvm::StringRef Name, const Timing &T, const Timing *Prev) {
+  auto Growth = [&](double PrevMs, double Ms) {
+    return Prev ? llvm::formatv("x{0:f1}", growthPer10x(*Prev, PrevMs, T, Ms)).str()
+                : std::string();
+  };
+  llvm::outs() << llvm::format(
+      "%-16s %8zu %8zu %7lld | %10.3f %8.1f %6s | %9.3f %8.1f %6s | %9.3f\n", Name.str().c_str(),
+      T.NodesBefore, T.NodesAfter, (long long)T.FakeQuants, T.Ms, T.Ms * 1e6 / T.NodesBefore,
+      Growth(Prev ? Prev->Ms : 0, T.Ms).c_str(), T.CloneMs, T.CloneMs * 1e6 / T.NodesBefore,
+      Growth(Prev ? Prev->CloneMs : 0, T.CloneMs).c_str(), T.VerifyMs);
+}
+
+/// Largest over smallest ns/node of one measure over the synthetic sizes.
+double spread(const std::vector<Timing> &Rows, double Timing::*Ms) {
+  double Lo = 0, Hi = 0;
+  for (const Timing &T : Rows) {
+    double NsPerNode = T.*Ms * 1e6 / T.NodesBefore;
+    Lo = Lo == 0 ? NsPerNode : std::min(Lo, NsPerNode);
+    Hi = std::max(Hi, NsPerNode);
+  }
+  return Hi / Lo;
 }
 
 /// The Python that times prepare_qat_fx; prints one JSON object per model.
@@ -202,18 +260,28 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "prepare benchmark\n");
   ConfigResolver Resolver = llvm::cantFail(ConfigResolver::create(defaultLinearQuantizerConfig()));
 
-  llvm::outs() << "prepareForQAT, coremltools' default config; median of " << Runs
-               << " runs (3 at 1M nodes), each on a fresh clone\n";
-  llvm::outs()
-      << "graph                      nodes     after       fq  prepare ms  ns/node  verify ms  "
-         "ratio   growth\n";
-  double Previous = 0;
-  for (size_t N : {10'000, 100'000, 1'000'000}) {
+  llvm::outs() << "prepareForQAT, coremltools' default config; " << (Wall ? "wall" : "thread CPU")
+               << " time, median of " << Runs
+               << " runs (3 at 1M nodes and more), each on a fresh clone; /10x is the growth "
+                  "per 10x nodes (x10.0 is linear)\n";
+  printHeader();
+  std::vector<size_t> SizeList(Sizes.begin(), Sizes.end());
+  if (SizeList.empty())
+    SizeList = {10'000, 100'000, 1'000'000};
+  std::vector<Timing> Synthetic;
+  for (size_t N : SizeList) {
     auto G = syntheticGraph(N);
     Timing T = timePrepare(*G, Resolver, N >= 1'000'000 ? 3 : Runs.getValue());
-    printRow("synthetic-" + std::to_string(N / 1000) + "k", T, Previous > 0 ? T.Ms / Previous : 0);
-    Previous = T.Ms;
+    std::string Name = N % 1000 ? std::to_string(N) : std::to_string(N / 1000) + "k";
+    printRow("synthetic-" + Name, T, Synthetic.empty() ? nullptr : &Synthetic.back());
+    Synthetic.push_back(T);
   }
+  if (Synthetic.size() > 1)
+    llvm::outs() << llvm::format("ns/node spread over the synthetic sizes (largest / smallest; "
+                                 "1.00 is flat): prepare %.2f, clone %.2f, verify %.2f\n",
+                                 spread(Synthetic, &Timing::Ms),
+                                 spread(Synthetic, &Timing::CloneMs),
+                                 spread(Synthetic, &Timing::VerifyMs));
 
   std::vector<std::string> Names;
   std::map<std::string, double> Ours;
@@ -229,7 +297,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     Timing T = timePrepare(**G, Resolver, Runs);
-    printRow(Name, T, 0);
+    printRow(Name, T, nullptr);
     Names.push_back(Name.str());
     Ours[Name.str()] = T.Ms;
   }
