@@ -38,14 +38,6 @@ llvm::Expected<std::unique_ptr<Graph>> readGraphFile(llvm::StringRef Path) {
   return parseGraph(Data, Name);
 }
 
-llvm::Error writeFileAtomically(llvm::StringRef Path,
-                                const std::function<llvm::Error(llvm::raw_ostream &)> &Write) {
-  if (llvm::Error E = llvm::writeToOutput(Path, Write))
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot write '" + Path + "': " + llvm::toString(std::move(E)));
-  return llvm::Error::success();
-}
-
 llvm::Error writeGraphFile(const Graph &G, llvm::StringRef Path, const PrintOptions &Opts) {
   auto Format = graphFormatForPath(Path);
   if (!Format)

@@ -1,19 +1,18 @@
 //===- GraphFile.h - Reading and writing graph files by extension -*- C++ -*-===//
 //
-// `.qir` is the text form, `.qirb` the binary form. Writes are atomic: the
-// data goes to a temporary file that is renamed into place, so a failure never
-// leaves a half-written file.
+// `.qir` is the text form, `.qirb` the binary form. Writes are atomic
+// (ir/AtomicFile.h), so a failure never leaves a half-written file.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QATC_IR_GRAPHFILE_H
 #define QATC_IR_GRAPHFILE_H
 
+#include "ir/AtomicFile.h"
 #include "ir/Graph.h"
 #include "ir/text/Printer.h"
 
 #include "llvm/Support/Error.h"
 
-#include <functional>
 #include <memory>
 
 namespace qatc {
@@ -29,11 +28,6 @@ llvm::Expected<std::unique_ptr<Graph>> readGraphFile(llvm::StringRef Path);
 
 /// Writes G to Path (`-` writes text to stdout), atomically.
 llvm::Error writeGraphFile(const Graph &G, llvm::StringRef Path, const PrintOptions &Opts = {});
-
-/// Writes whatever Write produces to Path atomically (`-` is stdout). On
-/// failure nothing is left at Path and the error names it.
-llvm::Error writeFileAtomically(llvm::StringRef Path,
-                                const std::function<llvm::Error(llvm::raw_ostream &)> &Write);
 
 } // namespace qatc
 

@@ -4,7 +4,7 @@
 
 #include "runtime/ZipArchive.h"
 
-#include "ir/GraphFile.h"
+#include "ir/AtomicFile.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"

@@ -2,7 +2,7 @@
 
 #include "runtime/ZipArchive.h"
 
-#include "ir/GraphFile.h"
+#include "ir/AtomicFile.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"

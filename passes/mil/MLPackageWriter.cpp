@@ -3,8 +3,9 @@
 
 #include "passes/mil/PackageLayout.h"
 
+#include "ir/AtomicFile.h"
+
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -81,48 +82,7 @@ llvm::Error writeLoweredPackage(const LoweredModel &M, llvm::StringRef Path) {
                                          "directories named *.mlpackage)");
   llvm::SmallString<256> Target(Path);
   llvm::sys::path::remove_dots(Target, /*remove_dot_dot=*/true);
-  llvm::StringRef Parent = llvm::sys::path::parent_path(Target);
-  std::string ParentDir = Parent.empty() ? "." : Parent.str();
-  if (!llvm::sys::fs::is_directory(ParentDir))
-    return makeError("cannot write '" + Path + "': directory '" + ParentDir +
-                     "' does not exist; create it first");
-  llvm::SmallString<256> Temp;
-  llvm::SmallString<256> Prefix(ParentDir);
-  llvm::sys::path::append(Prefix, "." + llvm::sys::path::filename(Target).str() + ".tmp");
-  if (std::error_code EC = llvm::sys::fs::createUniqueDirectory(Prefix, Temp))
-    return makeError("cannot write '" + Path + "': cannot create a temporary directory in '" +
-                     ParentDir + "' (" + EC.message() + ")");
-  auto cleanup = [&](llvm::Error E) {
-    llvm::sys::fs::remove_directories(Temp, /*IgnoreErrors=*/true);
-    return E;
-  };
-  if (llvm::Error E = writeTree(Temp, M))
-    return cleanup(makeError("cannot write '" + Path + "': " + llvm::toString(std::move(E))));
-
-  // Replace an existing package only now that the new one is complete.
-  llvm::SmallString<256> Old;
-  bool Existed = llvm::sys::fs::is_directory(Target);
-  if (Existed) {
-    llvm::SmallString<256> OldPrefix(ParentDir);
-    llvm::sys::path::append(OldPrefix,
-                            "." + llvm::sys::path::filename(Target).str() + ".old");
-    if (std::error_code EC = llvm::sys::fs::createUniqueDirectory(OldPrefix, Old))
-      return cleanup(makeError("cannot replace '" + Path + "': " + EC.message()));
-    llvm::sys::fs::remove(Old);
-    if (std::error_code EC = llvm::sys::fs::rename(Target, Old))
-      return cleanup(makeError("cannot replace '" + Path + "': " + EC.message()));
-  }
-  if (std::error_code EC = llvm::sys::fs::rename(Temp, Target)) {
-    if (Existed)
-      llvm::sys::fs::rename(Old, Target);
-    return cleanup(makeError("cannot write '" + Path + "': " + EC.message() +
-                             (llvm::sys::fs::exists(Target) && !Existed
-                                  ? "; a file of that name is in the way"
-                                  : "")));
-  }
-  if (Existed)
-    llvm::sys::fs::remove_directories(Old, /*IgnoreErrors=*/true);
-  return llvm::Error::success();
+  return writeDirectoryAtomically(Target, [&](llvm::StringRef Dir) { return writeTree(Dir, M); });
 }
 
 llvm::Error writeMLPackage(const Graph &G, llvm::StringRef Path, const MilOptions &Opts) {

@@ -2,11 +2,11 @@
 //
 // writeMLPackage lowers a quantized QIR graph and writes the package:
 // Manifest.json, Data/com.apple.CoreML/model.mlmodel (deterministically
-// serialized) and weights/weight.bin. The files are built in a temporary
-// directory next to the target and renamed into place, so a failure at any
-// point leaves neither a half-written package nor the temporary directory;
-// an existing package at the path is replaced only once the new one is
-// complete.
+// serialized) and weights/weight.bin. The package is written atomically
+// (ir/AtomicFile.h: built in a temporary directory beside the target and
+// renamed into place), so a failure at any point leaves neither a
+// half-written package nor the temporary directory; an existing package at
+// the path is replaced only once the new one is complete.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QATC_PASSES_MIL_MLPACKAGEWRITER_H

@@ -12,6 +12,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <csignal>
 #include <string>
 
 namespace {
@@ -42,6 +43,9 @@ bool isKnownCommand(llvm::StringRef Name) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM Init(argc, argv);
+  // Past a file-size limit (ulimit -f) a write then fails with "File too
+  // large", reported in one sentence, instead of the signal killing qatc.
+  std::signal(SIGXFSZ, SIG_IGN);
   llvm::cl::SetVersionPrinter(
       [](llvm::raw_ostream &OS) { OS << "qatc version " << kVersion << "\n"; });
   llvm::cl::HideUnrelatedOptions(qatc::qatcCategory());
