@@ -147,6 +147,9 @@ writeDirectoryAtomically(llvm::StringRef Path,
     llvm::sys::fs::remove_directories(Temp, /*IgnoreErrors=*/true);
     return E;
   };
+  // Unique directories are private; the result gets mkdir's usual mode.
+  llvm::sys::fs::setPermissions(
+      Temp, static_cast<llvm::sys::fs::perms>(llvm::sys::fs::all_all & ~llvm::sys::fs::getUmask()));
   if (llvm::Error E = Fill(Temp))
     return discard(writeError(Path, llvm::toString(std::move(E))));
   std::error_code EC;
