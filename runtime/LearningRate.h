@@ -27,7 +27,8 @@ llvm::Expected<ScheduleKind> parseScheduleKind(llvm::StringRef Name);
 struct LearningRateSchedule {
   ScheduleKind Kind = ScheduleKind::Constant;
   double Base = 0.01;
-  int64_t StepSize = 1;
+  /// Steps between decays of the step schedule; 0: a third of the run.
+  int64_t StepSize = 0;
   double Gamma = 0.1;
   int64_t TotalSteps = 1;
 

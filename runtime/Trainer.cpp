@@ -125,6 +125,8 @@ llvm::Expected<TrainSummary> runtime::train(std::unique_ptr<Graph> &G, const Dat
   if (Total < 1)
     return trainError("the run has no steps; give --epochs or --steps of at least 1");
   Opts.Schedule.TotalSteps = Total;
+  if (Opts.Schedule.StepSize <= 0)
+    Opts.Schedule.StepSize = std::max<int64_t>(1, Total / 3);
   const int64_t Epochs = (Total + BatchesPerEpoch - 1) / BatchesPerEpoch;
   llvm::json::Object Run = runRecord(Opts, Total, N);
 

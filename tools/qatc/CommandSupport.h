@@ -49,6 +49,8 @@ int runEvalCommand();
 int runFinalizeCommand();
 int runCalibrateCommand();
 int runRunCommand();
+int runCompileCommand();
+int runDemoCommand();
 
 /// The subcommands, for dispatch in main.
 llvm::cl::SubCommand &importSubCommand();
@@ -60,6 +62,8 @@ llvm::cl::SubCommand &evalSubCommand();
 llvm::cl::SubCommand &finalizeSubCommand();
 llvm::cl::SubCommand &calibrateSubCommand();
 llvm::cl::SubCommand &runSubCommand();
+llvm::cl::SubCommand &compileSubCommand();
+llvm::cl::SubCommand &demoSubCommand();
 /// Applies a --threads value (0 keeps the default: every core).
 void applyThreadOption(int Count);
 

@@ -29,13 +29,16 @@ constexpr const char *kOverview =
     "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n"
     "  qatc calibrate IN --data D.npz -o OUT      run a prepared graph's observers over data\n"
     "  qatc finalize IN -o OUT                    quantized QIR from a trained prepared graph\n"
-    "  qatc run MODEL --input n=x.npy -o y.npz    run a graph or an .mlpackage on inputs\n\n"
+    "  qatc run MODEL --input n=x.npy -o y.npz    run a graph or an .mlpackage on inputs\n"
+    "  qatc compile MODEL --data D.npz -o O.mlpackage  import, prepare, QAT, finalize, export\n"
+    "  qatc demo [-o OUT.mlpackage]               compile the bundled digits CNN\n\n"
     "Run 'qatc <command> --help' for the options of one command.\n";
 
 bool isKnownCommand(llvm::StringRef Name) {
   return llvm::StringSwitch<bool>(Name)
       .Cases("import", "opt", "prepare", "stats", "train", true)
       .Cases("eval", "run", "finalize", "calibrate", true)
+      .Cases("compile", "demo", true)
       .Default(false);
 }
 
@@ -59,6 +62,8 @@ int main(int argc, char **argv) {
   llvm::cl::SubCommand &Finalize = qatc::finalizeSubCommand();
   llvm::cl::SubCommand &Calibrate = qatc::calibrateSubCommand();
   llvm::cl::SubCommand &Run = qatc::runSubCommand();
+  llvm::cl::SubCommand &Compile = qatc::compileSubCommand();
+  llvm::cl::SubCommand &Demo = qatc::demoSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
     return qatc::reportError(llvm::Twine("unknown command '") + argv[1] +
@@ -80,6 +85,10 @@ int main(int argc, char **argv) {
   }
   if (Import)
     return qatc::runImportCommand();
+  if (Compile)
+    return qatc::runCompileCommand();
+  if (Demo)
+    return qatc::runDemoCommand();
   if (Opt)
     return qatc::runOptCommand();
   if (Prepare)
