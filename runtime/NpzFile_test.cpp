@@ -116,6 +116,22 @@ TEST_CASE("bad .npy and .npz inputs are errors naming the problem", "[runtime][n
   CHECK(llvm::StringRef(llvm::toString(NotZip.takeError())).contains("d.npz: not a readable zip"));
 }
 
+// Found by the .npz fuzzer: a small archive whose central directory declared
+// 1.6 GB in both sizes made the reader allocate them.
+TEST_CASE("zip members whose sizes exceed the archive are refused before allocating",
+          "[runtime][npz]") {
+  auto Zip = encodeStoredZip({{"x.npy", encodeNpy(Tensor::full({2}, 1.0f))}});
+  REQUIRE_OK(Zip);
+  size_t Directory = Zip->find("PK\x01\x02");
+  REQUIRE(Directory != std::string::npos);
+  for (size_t Field : {Directory + 20, Directory + 24})
+    Zip->replace(Field, 4, std::string("\x00\x00\x00\x60", 4));
+  auto Members = decodeZip(*Zip, "bomb.npz");
+  REQUIRE(!Members);
+  CHECK(llvm::StringRef(llvm::toString(Members.takeError()))
+            .contains("bomb.npz: archive member 'x.npy' declares an implausible size"));
+}
+
 TEST_CASE("datasets check their arrays and shuffle deterministically", "[runtime][npz]") {
   auto Bad = Dataset::fromArrays(Tensor::zeros({4, 2}), Tensor::zeros({3}, DType::I64), "d.npz");
   REQUIRE(!Bad);

@@ -15,6 +15,12 @@
 #ifndef QATC_RUNTIME_SIMD_H
 #define QATC_RUNTIME_SIMD_H
 
+#ifdef __clang__
+// clang (only the libFuzzer targets, tools/fuzz/fuzz.bzl) does not multiversion
+// templates; those builds keep the baseline loop.
+#define QATC_VECTOR_CLONES
+#else
 #define QATC_VECTOR_CLONES __attribute__((noinline, target_clones("avx2", "default")))
+#endif
 
 #endif // QATC_RUNTIME_SIMD_H

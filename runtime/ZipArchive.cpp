@@ -44,9 +44,11 @@ llvm::Expected<std::vector<ZipMember>> runtime::decodeZip(llvm::StringRef Bytes,
     llvm::StringRef Name(Stat.name);
     if (Name.endswith("/"))
       continue;
-    // Deflate expands at most about 1032:1, which bounds a truthful size; a
-    // larger declared size is a lie, refused before allocating.
-    if ((Stat.valid & ZIP_STAT_COMP_SIZE) && Stat.size / 1100 > Stat.comp_size + 1)
+    // Deflate expands at most about 1032:1, which bounds a truthful size by
+    // the compressed size, itself bounded by the archive's; a larger declared
+    // size is a lie, refused before allocating.
+    if (!(Stat.valid & ZIP_STAT_COMP_SIZE) || Stat.comp_size > Bytes.size() ||
+        Stat.size / 1100 > Stat.comp_size + 1)
       return zipError(Origin,
                       llvm::formatv("archive member '{0}' declares an implausible size", Name));
     if (Stat.size > (uint64_t(1) << 36))

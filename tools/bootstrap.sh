@@ -7,6 +7,8 @@ PACKAGES=(
   bazel-bootstrap bazel-platforms
   # Compilers and toolchain pieces.
   g++ clang-16 libclang-rt-16-dev libfuzzer-16-dev
+  # OpenMP for clang-16: the runtime compiled into the libFuzzer targets.
+  libomp-16-dev
   # LLVM ADT/Support, FileCheck and lit.
   llvm-16-dev llvm-16-tools
   # Serialization and test framework.

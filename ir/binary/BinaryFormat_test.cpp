@@ -52,6 +52,24 @@ TEST_CASE("binary round trip preserves structure and parameter bits", "[binary]"
   CHECK(writeToString(**G2) == Bytes);
 }
 
+// Found by the ONNX fuzzer: names are bytes, and protobuf refused to parse
+// `string` fields holding invalid UTF-8.
+TEST_CASE("binary round trip keeps names and strings that are not UTF-8", "[binary]") {
+  const std::string Odd = "n\xff\xfe\x80";
+  auto G = std::make_unique<Graph>("g" + Odd);
+  Builder B(*G);
+  Parameter *W = G->addParameter("w" + Odd, Type::tensor(DType::F32, {3, 3}));
+  B.setLoc(Location("m" + Odd + ".onnx", 1, 1));
+  Node *X = B.placeholder("x" + Odd, Type::tensor(DType::F32, {2, 3}));
+  Node *L = cantFail(B.call("linear", {X, B.getAttr(W)}, {}, "fc" + Odd));
+  L->setAttr("note" + Odd, Attribute(std::vector<std::string>{Odd}));
+  B.output({L});
+  auto G2 = readBinaryGraph(writeToString(*G), "t.qirb");
+  REQUIRE_OK(G2);
+  CHECK(printGraphToString(**G2) == printGraphToString(*G));
+  CHECK((*G2)->lookupNode("fc" + Odd) != nullptr);
+}
+
 TEST_CASE("binary round trip after erasing and inserting nodes", "[binary]") {
   auto G = sampleGraph();
   Builder B(*G);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fuzzes one libFuzzer binary (built by tools/fuzz/fuzz.bzl) for a fixed
+# budget, starting from a copy of its seed corpus. Usage (Bazel passes these):
+#   run_fuzzer.sh FUZZER SECONDS MAX_LEN DICTIONARY|- SEED...
+# $QATC_FUZZ_SECONDS, when set, replaces SECONDS. Any crash, leak, timeout,
+# out-of-memory, sanitizer report or failed graph check fails the test; the
+# reproducer is left in $TEST_UNDECLARED_OUTPUTS_DIR (bazel-testlogs/<target>/
+# test.outputs/). Reproduce with `FUZZER FILE`.
+set -euo pipefail
+fuzzer=$1 seconds=${QATC_FUZZ_SECONDS:-$2} max_len=$3 dict=$4
+shift 4
+work="${TEST_TMPDIR:-$(mktemp -d)}/fuzz"
+artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-$work}"
+mkdir -p "$work/corpus" "$artifacts"
+
+# Seeds may share a base name (fixtures of different directories).
+i=0
+for seed in "$@"; do
+  i=$((i + 1))
+  cp "$seed" "$work/corpus/$i-$(basename "$seed")"
+done
+
+options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$max_len"
+         -print_funcs=0 -print_final_stats=1 -artifact_prefix="$artifacts/")
+[ "$dict" = - ] || options+=(-dict="$dict")
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0${QATC_FUZZ_ASAN_OPTIONS:+:$QATC_FUZZ_ASAN_OPTIONS}
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+echo "fuzzing $(basename "$fuzzer") for ${seconds}s from $i seeds"
+# Keep libFuzzer's summary (the DONE line has the coverage) and any report;
+# drop the per-input progress lines.
+"$fuzzer" "${options[@]}" "$work/corpus" 2>&1 |
+  grep -v -e '^#[0-9]*[[:space:]]*\(NEW\|REDUCE\|pulse\)' -e '^"' -e '^###' | tail -40
+exit "${PIPESTATUS[0]}"
