@@ -83,7 +83,7 @@ void printChart(const QuantReport &R, llvm::raw_ostream &OS) {
                         X(Tick), Top - 6, Height - Bottom);
     OS << llvm::formatv("<text x=\"{0:f1}\" y=\"{1}\" text-anchor=\"middle\" fill=\"#555\">{2}"
                         "</text>\n",
-                        X(Tick), Top - 10, Tick);
+                        X(Tick), Top - 10, int(Tick));
   }
   OS << llvm::formatv("<text x=\"{0}\" y=\"12\" text-anchor=\"middle\" fill=\"#333\">SQNR (dB)"
                       "</text>\n",

@@ -51,6 +51,8 @@ int runCalibrateCommand();
 int runRunCommand();
 int runCompileCommand();
 int runDemoCommand();
+int runReportCommand();
+int runVizCommand();
 
 /// The subcommands, for dispatch in main.
 llvm::cl::SubCommand &importSubCommand();
@@ -64,6 +66,8 @@ llvm::cl::SubCommand &calibrateSubCommand();
 llvm::cl::SubCommand &runSubCommand();
 llvm::cl::SubCommand &compileSubCommand();
 llvm::cl::SubCommand &demoSubCommand();
+llvm::cl::SubCommand &reportSubCommand();
+llvm::cl::SubCommand &vizSubCommand();
 /// Applies a --threads value (0 keeps the default: every core).
 void applyThreadOption(int Count);
 

@@ -29,6 +29,8 @@ constexpr const char *kOverview =
     "  qatc eval IN --data D.npz [--json]         loss and accuracy on a dataset\n"
     "  qatc calibrate IN --data D.npz -o OUT      run a prepared graph's observers over data\n"
     "  qatc finalize IN -o OUT                    quantized QIR from a trained prepared graph\n"
+    "  qatc report IN --data D.npz [--html H]     per-layer SQNR; layers under 20 dB flagged\n"
+    "  qatc viz MODEL -o graph.svg                draw the graph, quantization nodes highlighted\n"
     "  qatc run MODEL --input n=x.npy -o y.npz    run a graph or an .mlpackage on inputs\n"
     "  qatc compile MODEL --data D.npz -o O.mlpackage  import, prepare, QAT, finalize, export\n"
     "  qatc demo [-o OUT.mlpackage]               compile the bundled digits CNN\n\n"
@@ -39,6 +41,7 @@ bool isKnownCommand(llvm::StringRef Name) {
       .Cases("import", "opt", "prepare", "stats", "train", true)
       .Cases("eval", "run", "finalize", "calibrate", true)
       .Cases("compile", "demo", true)
+      .Cases("report", "viz", true)
       .Default(false);
 }
 
@@ -64,6 +67,8 @@ int main(int argc, char **argv) {
   llvm::cl::SubCommand &Run = qatc::runSubCommand();
   llvm::cl::SubCommand &Compile = qatc::compileSubCommand();
   llvm::cl::SubCommand &Demo = qatc::demoSubCommand();
+  llvm::cl::SubCommand &Report = qatc::reportSubCommand();
+  llvm::cl::SubCommand &Viz = qatc::vizSubCommand();
 
   if (argc > 1 && argv[1][0] != '-' && !isKnownCommand(argv[1]))
     return qatc::reportError(llvm::Twine("unknown command '") + argv[1] +
@@ -105,6 +110,10 @@ int main(int argc, char **argv) {
     return qatc::runCalibrateCommand();
   if (Run)
     return qatc::runRunCommand();
+  if (Report)
+    return qatc::runReportCommand();
+  if (Viz)
+    return qatc::runVizCommand();
   llvm::cl::PrintHelpMessage();
   return qatc::ExitBadInput;
 }
