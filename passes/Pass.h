@@ -8,6 +8,7 @@
 #define QATC_PASSES_PASS_H
 
 #include "ir/Graph.h"
+#include "passes/QuantDecisions.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Error.h"
@@ -26,6 +27,9 @@ struct PassContext {
   /// When set, passes explain their decisions here (pattern matches and
   /// failures, quantization choices).
   llvm::raw_ostream *Explain = nullptr;
+  /// Quantization decisions passes made for a later prepare in the same
+  /// pipeline (the PassManager provides one when unset).
+  QuantDecisions *Decisions = nullptr;
 };
 
 /// A graph transformation.

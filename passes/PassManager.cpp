@@ -25,6 +25,8 @@ llvm::Error PassManager::addPipeline(llvm::StringRef Text) {
 
 llvm::Error PassManager::run(Graph &G) {
   Timings.clear();
+  if (!Context.Decisions)
+    Context.Decisions = &Decisions;
   for (auto &P : Passes) {
     auto Start = std::chrono::steady_clock::now();
     llvm::Error E = P->run(G, Context);

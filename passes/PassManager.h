@@ -52,6 +52,8 @@ public:
 private:
   std::vector<std::unique_ptr<Pass>> Passes;
   std::vector<PassTiming> Timings;
+  /// Context.Decisions when the caller gives none.
+  QuantDecisions Decisions;
 };
 
 } // namespace qatc

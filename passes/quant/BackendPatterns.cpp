@@ -2,8 +2,11 @@
 #include "passes/quant/BackendPatterns.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ErrorHandling.h"
 
+#include <deque>
+#include <string>
 #include <vector>
 
 namespace qatc {
@@ -93,13 +96,9 @@ const BackendOp &rowForRole(QuantRole Role) {
   return ByRole[unsigned(Role)];
 }
 
-} // namespace
-
-llvm::ArrayRef<BackendOp> backendPatternTable() { return table(); }
-
-const BackendOp &backendOp(const OpInfo &Op) {
-  // Built-in ops are registered before anyone asks, so their rows are indexed
-  // once; ops a plugin registers later fall back to their role.
+/// The table rows by op, indexed once: built-in ops are registered before
+/// anyone asks.
+const llvm::DenseMap<const OpInfo *, const BackendOp *> &tableIndex() {
   static const llvm::DenseMap<const OpInfo *, const BackendOp *> Index = [] {
     llvm::DenseMap<const OpInfo *, const BackendOp *> M;
     for (const BackendOp &Row : table())
@@ -107,9 +106,91 @@ const BackendOp &backendOp(const OpInfo &Op) {
         M[Info] = &Row;
     return M;
   }();
-  if (const BackendOp *Row = Index.lookup(&Op))
+  return Index;
+}
+
+/// What plugins added at run time.
+struct Additions {
+  /// Rows and the op names they point to (deques keep both in place).
+  std::deque<BackendOp> Rows;
+  std::deque<std::string> OpNames;
+  llvm::DenseMap<const OpInfo *, const BackendOp *> RowOf;
+  /// `root\0activation` pairs.
+  llvm::StringSet<> Fusions;
+};
+
+Additions &additions() {
+  static Additions *A = new Additions();
+  return *A;
+}
+
+std::string fusionKey(llvm::StringRef RootOp, llvm::StringRef ActivationOp) {
+  return (RootOp + llvm::Twine('\0') + ActivationOp).str();
+}
+
+llvm::Error tableError(const llvm::Twine &Message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
+}
+
+} // namespace
+
+llvm::ArrayRef<BackendOp> backendPatternTable() { return table(); }
+
+const BackendOp &backendOp(const OpInfo &Op) {
+  if (const BackendOp *Row = tableIndex().lookup(&Op))
+    return *Row;
+  if (const BackendOp *Row = additions().RowOf.lookup(&Op))
     return *Row;
   return rowForRole(Op.quantRole());
+}
+
+llvm::Error addBackendOp(const BackendOp &Row) {
+  const OpInfo *Info = OpRegistry::get().lookup(Row.Op);
+  if (!Info)
+    return tableError("cannot add a backend pattern row for unknown op '" + Row.Op + "'");
+  const BackendOp &Current = backendOp(*Info);
+  if (!Current.FromRegistry)
+    return tableError("op '" + Row.Op + "' already has a backend pattern row (" +
+                      patternKindName(Current.Kind) + ")");
+  if (Row.Kind == PatternKind::Weighted && (Row.WeightAxis < 0 || Row.WeightAxis > 1))
+    return tableError("the weight axis of op '" + Row.Op + "' must be 0 or 1, not " +
+                      llvm::Twine(Row.WeightAxis));
+  if (Row.Kind == PatternKind::FixedQParams &&
+      (!(Row.FixedScale > 0) || Row.FixedZeroPoint < 0 || Row.FixedZeroPoint > 255))
+    return tableError("the fixed qparams of op '" + Row.Op +
+                      "' need a positive scale and a zero point in [0, 255]");
+  Additions &A = additions();
+  A.OpNames.push_back(Row.Op.str());
+  A.Rows.push_back(Row);
+  A.Rows.back().Op = A.OpNames.back();
+  A.Rows.back().FromRegistry = false;
+  A.RowOf[Info] = &A.Rows.back();
+  return llvm::Error::success();
+}
+
+llvm::Error addFusion(llvm::StringRef RootOp, llvm::StringRef ActivationOp) {
+  const OpInfo *Root = OpRegistry::get().lookup(RootOp);
+  const OpInfo *Act = OpRegistry::get().lookup(ActivationOp);
+  if (!Root || !Act)
+    return tableError("cannot add the fusion " + RootOp + " + " + ActivationOp + ": unknown op '" +
+                      (Root ? ActivationOp : RootOp) + "'");
+  PatternKind RootKind = backendOp(*Root).Kind;
+  if (RootKind != PatternKind::Weighted && RootKind != PatternKind::Binary &&
+      RootKind != PatternKind::Norm)
+    return tableError("cannot add the fusion " + RootOp + " + " + ActivationOp + ": '" + RootOp +
+                      "' has pattern kind " + patternKindName(RootKind) +
+                      ", and only weighted, binary and norm patterns fuse an activation");
+  if (!backendOp(*Act).isFusableActivation())
+    return tableError("cannot add the fusion " + RootOp + " + " + ActivationOp + ": '" +
+                      ActivationOp + "' has pattern kind " + patternKindName(backendOp(*Act).Kind) +
+                      ", not activation or fixed qparams");
+  additions().Fusions.insert(fusionKey(RootOp, ActivationOp));
+  return llvm::Error::success();
+}
+
+bool hasAddedFusion(llvm::StringRef RootOp, llvm::StringRef ActivationOp) {
+  const llvm::StringSet<> &F = additions().Fusions;
+  return !F.empty() && F.count(fusionKey(RootOp, ActivationOp));
 }
 
 } // namespace qatc

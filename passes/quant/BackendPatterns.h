@@ -3,6 +3,8 @@
 // How prepare treats each QIR op: which op groups fuse, where fake quants go,
 // which ops share or fix qparams. The rows are BackendPatterns.def; ops
 // without a row (plugin ops) take the behaviour of their registry QuantRole.
+// Plugins extend the table at run time: rows for ops that have none, and
+// extra fusions of an activation into a weighted, binary or norm pattern.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QATC_PASSES_QUANT_BACKENDPATTERNS_H
@@ -12,6 +14,7 @@
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 
@@ -76,9 +79,24 @@ struct BackendOp {
 /// The rows of BackendPatterns.def, in table order.
 llvm::ArrayRef<BackendOp> backendPatternTable();
 
-/// The row for Op: its table row, else one derived from its registry
-/// QuantRole (so plugin ops declare their behaviour through the role).
+/// The row for Op: its table row, else a row added at run time, else one
+/// derived from its registry QuantRole (so plugin ops declare their
+/// behaviour through the role).
 const BackendOp &backendOp(const OpInfo &Op);
+
+/// Adds a row at run time for a registered op that has no row yet (neither
+/// in BackendPatterns.def nor added before). Row.Op is copied.
+llvm::Error addBackendOp(const BackendOp &Row);
+
+/// Lets a pattern rooted on RootOp (a weighted, binary or norm row) end with
+/// a following ActivationOp (an activation or fixed-qparams row) that the
+/// table alone would not fuse: `sub` + `relu`, `batch_norm` + `relu6`,
+/// `linear` + `batch_norm` + `relu`. A fusion the table already makes is
+/// accepted and changes nothing.
+llvm::Error addFusion(llvm::StringRef RootOp, llvm::StringRef ActivationOp);
+
+/// True when addFusion allowed ActivationOp to end a pattern rooted on RootOp.
+bool hasAddedFusion(llvm::StringRef RootOp, llvm::StringRef ActivationOp);
 
 } // namespace qatc
 

@@ -15,6 +15,7 @@ std::string ResolvedConfig::describe() const {
   case ConfigSource::ModuleType: return ("module_type_configs['" + Key + "']").str();
   case ConfigSource::Global: return "global_config";
   case ConfigSource::Default: return "default config (no global_config)";
+  case ConfigSource::Decision: return Key.str();
   }
   llvm_unreachable("unknown config source");
 }

@@ -38,15 +38,17 @@ struct LayerRef {
   llvm::StringRef Op;
 };
 
-/// Which part of the config decided.
-enum class ConfigSource : uint8_t { ModuleName, ModuleType, Global, Default };
+/// Which part of the config decided; Decision is a pass's or plugin's
+/// quantization decision (QuantDecisions), checked before the config.
+enum class ConfigSource : uint8_t { ModuleName, ModuleType, Global, Default, Decision };
 
 /// The answer for one layer or group.
 struct ResolvedConfig {
   /// The config to apply; null when the deciding entry is null (stay float).
   const ModuleQuantizationConfig *Config = nullptr;
   ConfigSource Source = ConfigSource::Default;
-  /// The deciding entry's key (`layer1`, `Conv2d`); empty for global/default.
+  /// The deciding entry's key (`layer1`, `Conv2d`), or who made a Decision;
+  /// empty for global/default.
   llvm::StringRef Key;
   /// The member whose name or op matched the entry; empty for global/default.
   llvm::StringRef MatchedLayer;
@@ -54,8 +56,8 @@ struct ResolvedConfig {
   /// False when the layer or group stays float.
   bool isQuantized() const { return Config != nullptr; }
   /// The deciding entry as a user wrote it: `module_name_configs['layer1']`,
-  /// `module_type_configs['Conv2d']`, `global_config`, or
-  /// `default config (no global_config)`.
+  /// `module_type_configs['Conv2d']`, `global_config`,
+  /// `default config (no global_config)`, or who made a Decision.
   std::string describe() const;
 };
 

@@ -106,13 +106,17 @@ private:
     Result.Patterns.push_back(std::move(M));
   }
 
-  /// Appends the activation consuming M's last member, if it may fuse.
-  void maybeFuseActivation(PatternMatch &M) {
+  /// Appends the activation consuming M's last member, if it may fuse: any
+  /// activation when the table fuses one here (TableFuses), else one a
+  /// plugin added for M's root op (addFusion).
+  void maybeFuseActivation(PatternMatch &M, bool TableFuses) {
     Node *Act = soleConsumer(M.last());
     if (!Act || Result.PatternOf.count(Act))
       return;
     const BackendOp &ActRow = backendOp(*Act->op());
     if (!ActRow.isFusableActivation())
+      return;
+    if (!TableFuses && !hasAddedFusion(M.root()->opName(), Act->opName()))
       return;
     M.Members.push_back(Act);
     M.Activation = Act;
@@ -129,15 +133,13 @@ private:
         M.BatchNorm = BN;
       }
     }
-    if (Row.FusesActivation && (!M.BatchNorm || Row.ActAfterBatchNorm))
-      maybeFuseActivation(M);
+    maybeFuseActivation(M, Row.FusesActivation && (!M.BatchNorm || Row.ActAfterBatchNorm));
     add(std::move(M));
   }
 
   void matchBinary(Node *Op, const BackendOp &Row) {
     PatternMatch M = start(Op, Row);
-    if (Row.FusesActivation)
-      maybeFuseActivation(M);
+    maybeFuseActivation(M, Row.FusesActivation);
     add(std::move(M));
   }
 
@@ -151,6 +153,8 @@ private:
       M.Members.push_back(Act);
       M.Activation = Act;
       M.ActivationRow = &backendOp(*Act->op());
+    } else {
+      maybeFuseActivation(M, false);
     }
     add(std::move(M));
   }

@@ -3,9 +3,10 @@
 // Groups the nodes of a float graph into the patterns prepare quantizes as
 // one unit (spec §2.5 G): a linear chain layer -> [batch_norm] -> [activation]
 // or binary op -> [activation], where each intermediate result has exactly one
-// use; every other quantizable op is a pattern of its own. Matching walks the
-// graph once in program order, so a node joins the first pattern that can
-// claim it.
+// use; every other quantizable op is a pattern of its own. Plugins may let
+// more activations end a pattern (addFusion in BackendPatterns.h). Matching
+// walks the graph once in program order, so a node joins the first pattern
+// that can claim it.
 //
 //===----------------------------------------------------------------------===//
 #ifndef QATC_PASSES_QUANT_FUSIONMATCHER_H

@@ -21,8 +21,9 @@ bool isQuantizableOperand(const Node *V, bool AllowScalarConstant) {
 
 class Planner {
 public:
-  Planner(const Graph &G, const PatternMatches &Matches, const ConfigResolver &Resolver)
-      : G(G), Matches(Matches), Resolver(Resolver) {}
+  Planner(const Graph &G, const PatternMatches &Matches, const ConfigResolver &Resolver,
+          const QuantDecisions *Decisions)
+      : G(G), Matches(Matches), Resolver(Resolver), Decisions(Decisions) {}
 
   PlacementPlan run() {
     Plan.Scheme = Resolver.effectiveGlobal().Config.Scheme;
@@ -64,6 +65,22 @@ private:
     return Plan.Slots.size() - 1;
   }
 
+  /// True when a quantization decision keeps a member of M in float; R
+  /// then names it (the root's decision first, as name entries are matched).
+  bool decidedFloat(const PatternMatch &M, ResolvedConfig &R) const {
+    if (!Decisions || Decisions->empty())
+      return false;
+    for (const Node *N : M.Members)
+      if (const std::string *By = Decisions->floatDecision(N->name())) {
+        R.Config = nullptr;
+        R.Source = ConfigSource::Decision;
+        R.Key = *By;
+        R.MatchedLayer = N->name();
+        return true;
+      }
+    return false;
+  }
+
   /// Resolves every pattern's config.
   void decide() {
     llvm::SmallVector<LayerRef, 3> Refs;
@@ -72,7 +89,8 @@ private:
       for (const Node *N : M.Members)
         Refs.push_back({N->name(), N->opName()});
       PatternDecision D;
-      D.Resolved = Refs.size() == 1 ? Resolver.resolve(Refs.front()) : Resolver.resolveGroup(Refs);
+      if (!decidedFloat(M, D.Resolved))
+        D.Resolved = Refs.size() == 1 ? Resolver.resolve(Refs.front()) : Resolver.resolveGroup(Refs);
       const ModuleQuantizationConfig *C = D.Resolved.Config;
       D.Activations = C && C->quantizesActivations();
       bool Weighted = M.Root->Kind == PatternKind::Weighted;
@@ -326,6 +344,7 @@ private:
   const Graph &G;
   const PatternMatches &Matches;
   const ConfigResolver &Resolver;
+  const QuantDecisions *Decisions;
   PlacementPlan Plan;
   std::vector<unsigned> Parent;
   std::vector<llvm::SmallVector<unsigned, 2>> Members;
@@ -335,8 +354,9 @@ private:
 } // namespace
 
 PlacementPlan PlacementPlan::build(const Graph &G, const PatternMatches &Matches,
-                                   const ConfigResolver &Resolver) {
-  return Planner(G, Matches, Resolver).run();
+                                   const ConfigResolver &Resolver,
+                                   const QuantDecisions *Decisions) {
+  return Planner(G, Matches, Resolver, Decisions).run();
 }
 
 } // namespace qatc

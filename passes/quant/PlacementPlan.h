@@ -28,6 +28,7 @@
 #ifndef QATC_PASSES_QUANT_PLACEMENTPLAN_H
 #define QATC_PASSES_QUANT_PLACEMENTPLAN_H
 
+#include "passes/QuantDecisions.h"
 #include "passes/quant/ConfigResolver.h"
 #include "passes/quant/FusionMatcher.h"
 
@@ -133,9 +134,11 @@ struct PlacementPlan {
   /// The model-wide scheme (symmetric mode enables the affine switches).
   QuantizationScheme Scheme = QuantizationScheme::Symmetric;
 
-  /// Plans G's fake quants for the matched patterns under Resolver's config.
+  /// Plans G's fake quants for the matched patterns under Resolver's config;
+  /// a pattern with a member Decisions keeps float stays float.
   static PlacementPlan build(const Graph &G, const PatternMatches &Matches,
-                             const ConfigResolver &Resolver);
+                             const ConfigResolver &Resolver,
+                             const QuantDecisions *Decisions = nullptr);
 };
 
 } // namespace qatc

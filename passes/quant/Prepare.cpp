@@ -6,6 +6,7 @@
 #include "passes/quant/FusionMatcher.h"
 #include "passes/quant/PlacementPlan.h"
 #include "passes/quant/PrepareExplain.h"
+#include "passes/quant/PrepareHooks.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -365,6 +366,12 @@ llvm::Expected<PrepareSummary> prepareForQAT(Graph &G, const ConfigResolver &Res
                                              const PrepareOptions &Opts) {
   if (auto E = checkUnprepared(G))
     return E;
+  QuantDecisions Decisions;
+  if (Opts.Decisions)
+    Decisions.merge(*Opts.Decisions);
+  for (const PrepareHook &H : prepareHooks())
+    if (auto E = H.Run(G, Decisions))
+      return E;
   std::vector<const Node *> Original;
   if (Opts.Explain)
     for (const Node &N : G.nodes())
@@ -372,7 +379,7 @@ llvm::Expected<PrepareSummary> prepareForQAT(Graph &G, const ConfigResolver &Res
         Original.push_back(&N);
 
   PatternMatches Matches = matchPatterns(G);
-  PlacementPlan Plan = PlacementPlan::build(G, Matches, Resolver);
+  PlacementPlan Plan = PlacementPlan::build(G, Matches, Resolver, &Decisions);
   if (auto E = checkWeightChannels(Matches, Plan))
     return E;
   PrepareSummary Summary;

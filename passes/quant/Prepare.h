@@ -12,6 +12,7 @@
 #define QATC_PASSES_QUANT_PREPARE_H
 
 #include "ir/Graph.h"
+#include "passes/QuantDecisions.h"
 #include "passes/quant/ConfigResolver.h"
 #include "passes/quant/PreparedGraph.h"
 
@@ -25,6 +26,9 @@ struct PrepareOptions {
   /// When set, one line per node says why it was or was not quantized: the
   /// pattern that matched and the config entry that applied.
   llvm::raw_ostream *Explain = nullptr;
+  /// Nodes to keep in float whatever the config says (from earlier passes);
+  /// the registered prepare hooks (PrepareHooks.h) add theirs.
+  const QuantDecisions *Decisions = nullptr;
 };
 
 /// What prepare did to a graph.
@@ -38,8 +42,9 @@ struct PrepareSummary {
   FakeQuantCensus FakeQuants;
 };
 
-/// Prepares the float graph G for QAT under Resolver's config. Fails before
-/// touching G when G already holds quantization ops or QAT state.
+/// Prepares the float graph G for QAT under Resolver's config, after running
+/// the prepare hooks. Fails before touching G when G already holds
+/// quantization ops or QAT state, or a hook fails.
 llvm::Expected<PrepareSummary> prepareForQAT(Graph &G, const ConfigResolver &Resolver,
                                              const PrepareOptions &Opts = {});
 

@@ -44,6 +44,11 @@ private:
     const PatternDecision &D = Plan.Patterns[Index];
     OS << M.describe() << " (" << patternKindName(M.Root->Kind) << ")";
     const ResolvedConfig &R = D.Resolved;
+    if (!R.isQuantized() && R.Source == ConfigSource::Decision) {
+      OS << " not quantized: kept in float by " << R.describe();
+      via(R, N);
+      return;
+    }
     if (!R.isQuantized()) {
       OS << " not quantized: " << R.describe() << " is null";
       via(R, N);

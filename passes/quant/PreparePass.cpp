@@ -17,6 +17,7 @@ public:
   llvm::Error run(Graph &G, PassContext &Ctx) override {
     PrepareOptions Opts;
     Opts.Explain = Ctx.Explain;
+    Opts.Decisions = Ctx.Decisions;
     auto Summary = prepareForQAT(G, Resolver, Opts);
     return Summary ? llvm::Error::success() : Summary.takeError();
   }

@@ -1,5 +1,6 @@
 //===- OptCommand.cpp - `qatc opt`: run a pass pipeline over a graph ------===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/PluginOption.h"
 
 #include "ir/GraphFile.h"
 #include "ir/Verifier.h"
@@ -50,6 +51,7 @@ static cl::opt<bool> Explain("explain",
                              cl::sub(OptCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"), cl::sub(OptCmd),
                           cl::cat(qatcCategory()));
+static PluginOption Plugins(OptCmd);
 
 cl::SubCommand &optSubCommand() { return OptCmd; }
 
@@ -165,6 +167,8 @@ int runSplit() {
 } // namespace
 
 int runOptCommand() {
+  if (int Rc = Plugins.loadOrReport())
+    return Rc;
   if (SplitInputFile)
     return runSplit();
   if (!Output.empty())

@@ -1,5 +1,6 @@
 //===- PrepareCommand.cpp - `qatc prepare`: insert fake quants for QAT ----===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/PluginOption.h"
 
 #include "ir/GraphFile.h"
 #include "ir/Verifier.h"
@@ -44,10 +45,13 @@ static cl::opt<bool> NoLocations("no-locations", cl::desc("Do not print source l
                                  cl::sub(PrepareCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"), cl::sub(PrepareCmd),
                           cl::cat(qatcCategory()));
+static PluginOption Plugins(PrepareCmd);
 
 cl::SubCommand &prepareSubCommand() { return PrepareCmd; }
 
 int runPrepareCommand() {
+  if (int Rc = Plugins.loadOrReport())
+    return Rc;
   if (!Output.empty())
     if (auto F = graphFormatForPath(Output); !F)
       return reportError(F.takeError(), ExitBadInput);
