@@ -64,6 +64,14 @@ bool exchangeDirectories(llvm::StringRef From, llvm::StringRef To) {
 #endif
 }
 
+/// An error unless the directory that will hold Path exists.
+llvm::Error checkParentDirectory(llvm::StringRef Path) {
+  std::string Parent = parentDirectory(Path);
+  if (llvm::sys::fs::is_directory(Parent))
+    return llvm::Error::success();
+  return writeError(Path, "directory '" + Parent + "' does not exist; create it first");
+}
+
 } // namespace
 
 unsigned removeStaleTemporaries(llvm::StringRef Path) {
@@ -96,6 +104,8 @@ llvm::Error writeFileAtomically(llvm::StringRef Path,
     llvm::outs().flush();
     return llvm::Error::success();
   }
+  if (llvm::Error E = checkParentDirectory(Path))
+    return E;
   removeStaleTemporaries(Path);
   int FD = -1;
   llvm::SmallString<256> Temp;
@@ -135,9 +145,8 @@ llvm::Error writeFileAtomically(llvm::StringRef Path,
 llvm::Error
 writeDirectoryAtomically(llvm::StringRef Path,
                          const std::function<llvm::Error(llvm::StringRef Dir)> &Fill) {
-  std::string Parent = parentDirectory(Path);
-  if (!llvm::sys::fs::is_directory(Parent))
-    return writeError(Path, "directory '" + Parent + "' does not exist; create it first");
+  if (llvm::Error E = checkParentDirectory(Path))
+    return E;
   removeStaleTemporaries(Path);
   llvm::SmallString<256> Temp;
   if (std::error_code EC = llvm::sys::fs::createUniqueDirectory(temporaryPrefix(Path), Temp))

@@ -24,6 +24,12 @@
 
 namespace qatc {
 
+/// The most nodes a graph file (.qir, .qirb) may hold. Readers count before
+/// they build, so a hostile file cannot exhaust memory: a node takes about
+/// 350 bytes, so a graph at the limit needs about 1.4 GB, while real models
+/// have well under 100,000 nodes.
+constexpr size_t kMaxGraphFileNodes = 4'000'000;
+
 /// A QIR graph: nodes in a stable list, unique names, and parameters.
 class Graph {
 public:

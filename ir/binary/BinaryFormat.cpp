@@ -172,12 +172,14 @@ namespace {
 class BinaryReader {
 public:
   BinaryReader(llvm::StringRef Body, llvm::StringRef BufferName)
-      : In(reinterpret_cast<const uint8_t *>(Body.data()), int(Body.size())),
+      : In(reinterpret_cast<const uint8_t *>(Body.data()), int(Body.size())), Body(Body),
         BodySize(int(Body.size())), BufferName(BufferName) {
     In.SetRecursionLimit(16);
   }
 
   llvm::Expected<std::unique_ptr<Graph>> read() {
+    if (llvm::Error E = checkNodeCount())
+      return std::move(E);
     G = std::make_unique<Graph>();
     while (uint32_t Tag = In.ReadTag()) {
       int Field = WireFormat::GetTagFieldNumber(Tag);
@@ -221,6 +223,26 @@ public:
   }
 
 private:
+  /// Counts the node fields in a first pass over the top-level fields and
+  /// refuses a file with more than a graph file may hold, before any node is
+  /// built.
+  llvm::Error checkNodeCount() const {
+    CodedInputStream Scan(reinterpret_cast<const uint8_t *>(Body.data()), BodySize);
+    size_t Count = 0;
+    while (uint32_t Tag = Scan.ReadTag()) {
+      if (WireFormat::GetTagFieldNumber(Tag) == kGraphNodes)
+        ++Count;
+      if (!WireFormat::SkipField(&Scan, Tag))
+        break; // read() reports the corruption.
+    }
+    if (Count <= kMaxGraphFileNodes)
+      return llvm::Error::success();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   BufferName.str() + ": the file holds " + std::to_string(Count) +
+                                       " nodes but a graph file may hold at most " +
+                                       std::to_string(kMaxGraphFileNodes));
+  }
+
   llvm::Error fail(const std::string &Msg) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), BufferName.str() + ": " + Msg);
   }
@@ -359,6 +381,7 @@ private:
   }
 
   CodedInputStream In;
+  llvm::StringRef Body;
   int BodySize;
   llvm::StringRef BufferName;
   std::unique_ptr<Graph> G;

@@ -161,11 +161,12 @@ private:
       consume();
       std::vector<Type> Elements;
       while (true) {
+        // Checked before recursing, so a deeply nested type cannot exhaust the stack.
+        if (Tok.is(Token::LParen))
+          return error("tuple elements must be tensor types");
         Type E;
         if (auto Err = parseType(E))
           return Err;
-        if (!E.isTensor())
-          return error("tuple elements must be tensor types");
         Elements.push_back(std::move(E));
         if (!Tok.is(Token::Comma))
           break;
@@ -523,13 +524,37 @@ private:
 
 } // namespace
 
+/// Refuses a buffer with more node definitions (lines starting with `%`)
+/// than a graph file may hold, before any node is built.
+static llvm::Error checkNodeCount(llvm::StringRef Buffer, llvm::StringRef BufferName) {
+  size_t Definitions = 0;
+  for (size_t Pos = 0; Pos < Buffer.size();) {
+    size_t First = Buffer.find_first_not_of(" \t", Pos);
+    if (First != llvm::StringRef::npos && Buffer[First] == '%')
+      ++Definitions;
+    size_t Eol = Buffer.find('\n', Pos);
+    Pos = Eol == llvm::StringRef::npos ? Buffer.size() : Eol + 1;
+  }
+  if (Definitions <= kMaxGraphFileNodes)
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      llvm::formatv("{0}: the file defines {1} values but a graph file may hold at most {2} nodes",
+                    BufferName, Definitions, kMaxGraphFileNodes)
+          .str());
+}
+
 llvm::Expected<std::unique_ptr<Graph>> parseGraph(llvm::StringRef Buffer,
                                                   llvm::StringRef BufferName, uint32_t FirstLine) {
+  if (llvm::Error E = checkNodeCount(Buffer, BufferName))
+    return std::move(E);
   return Parser(Buffer, BufferName, FirstLine).parseSingle();
 }
 
 llvm::Expected<std::vector<std::unique_ptr<Graph>>>
 parseGraphs(llvm::StringRef Buffer, llvm::StringRef BufferName, uint32_t FirstLine) {
+  if (llvm::Error E = checkNodeCount(Buffer, BufferName))
+    return std::move(E);
   return Parser(Buffer, BufferName, FirstLine).parseAll();
 }
 

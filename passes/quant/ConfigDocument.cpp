@@ -212,6 +212,76 @@ struct FirstDiagnostic {
   }
 };
 
+/// How deep a config may nest; real configs nest three or four levels.
+constexpr unsigned kMaxConfigDepth = 64;
+
+/// An upper bound on how deep Text nests: brackets and braces outside quoted
+/// strings and comments, plus (for YAML) the indentation levels and compact
+/// `- ` entries of block structure. Computed without recursion, before the
+/// (recursive) parsers see the text.
+unsigned nestingDepthBound(llvm::StringRef Text, ConfigFormat Format) {
+  bool YAML = Format == ConfigFormat::YAML;
+  size_t Flow = 0, MaxDepth = 0;
+  llvm::SmallVector<size_t, 16> Indents; // open block levels (YAML)
+  char Quote = 0;
+  char Prev = '\n'; // the last character that is not a space
+  for (size_t I = 0; I < Text.size(); ++I) {
+    if (YAML && Prev == '\n' && Flow == 0 && !Quote) {
+      size_t Start = I;
+      while (I < Text.size() && Text[I] == ' ')
+        ++I;
+      size_t Indent = I - Start, Compact = 0;
+      while (I + 1 < Text.size() && (Text[I] == '-' || Text[I] == '?') && Text[I + 1] == ' ') {
+        ++Compact;
+        for (I += 2; I < Text.size() && Text[I] == ' ';)
+          ++I;
+      }
+      if (I >= Text.size())
+        break;
+      if (Text[I] != '\n' && Text[I] != '#') { // blank and comment lines open nothing
+        while (!Indents.empty() && Indents.back() >= Indent)
+          Indents.pop_back();
+        Indents.push_back(Indent);
+        MaxDepth = std::max(MaxDepth, Indents.size() + Compact);
+      }
+    }
+    char C = Text[I];
+    if (Quote) {
+      if (C == '\\' && Quote == '"')
+        ++I;
+      else if (C == Quote)
+        Quote = 0;
+      else if (C == '\n')
+        Prev = ' ';
+      continue;
+    }
+    // In YAML a quote opens a string only where a scalar starts.
+    bool ScalarStart = !YAML || llvm::StringRef(":[{,-?\n").contains(Prev);
+    if ((C == '"' || C == '\'') && ScalarStart)
+      Quote = C;
+    else if (C == '#' && YAML)
+      while (I + 1 < Text.size() && Text[I + 1] != '\n')
+        ++I;
+    else if (C == '[' || C == '{')
+      MaxDepth = std::max(MaxDepth, Indents.size() + ++Flow);
+    else if ((C == ']' || C == '}') && Flow > 0)
+      --Flow;
+    if (C != ' ' && C != '\t')
+      Prev = C;
+  }
+  return unsigned(std::min<size_t>(MaxDepth, UINT32_MAX));
+}
+
+llvm::Error checkNestingDepth(llvm::StringRef Text, ConfigFormat Format,
+                              llvm::StringRef BufferName) {
+  unsigned Depth = nestingDepthBound(Text, Format);
+  if (Depth <= kMaxConfigDepth)
+    return llvm::Error::success();
+  return documentError(llvm::formatv("{0}: the config nests {1} levels deep but qatc reads at "
+                                     "most {2}; a config needs only a few levels",
+                                     BufferName, Depth, kMaxConfigDepth));
+}
+
 llvm::Error checkJSONSyntax(llvm::StringRef Text, llvm::StringRef BufferName) {
   llvm::Expected<llvm::json::Value> Parsed = llvm::json::parse(Text);
   if (Parsed)
@@ -255,6 +325,8 @@ llvm::Expected<ConfigValue> parseConfigDocument(llvm::StringRef Text, ConfigForm
   if (Text.trim().empty())
     return ConfigValue::null();
   llvm::StringRef FormatName = Format == ConfigFormat::JSON ? "JSON" : "YAML";
+  if (auto Err = checkNestingDepth(Text, Format, BufferName))
+    return Err;
   if (Format == ConfigFormat::JSON)
     if (auto Err = checkJSONSyntax(Text, BufferName))
       return Err;

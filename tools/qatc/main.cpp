@@ -4,6 +4,7 @@
 // registers its options under its llvm::cl::SubCommand.
 //
 //===----------------------------------------------------------------------===//
+#include "tools/qatc/CommandLineErrors.h"
 #include "tools/qatc/CommandSupport.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -75,19 +76,9 @@ int main(int argc, char **argv) {
                                  "'; run 'qatc --help' for the list of commands",
                              qatc::ExitBadInput);
 
-  std::string Errors;
-  llvm::raw_string_ostream ErrStream(Errors);
-  if (!llvm::cl::ParseCommandLineOptions(argc, argv, kOverview, &ErrStream)) {
-    ErrStream.flush();
-    // llvm::cl prefixes messages with the program path; keep one sentence.
-    llvm::StringRef Msg = llvm::StringRef(Errors).trim().split('\n').first;
-    Msg.consume_front(llvm::sys::path::filename(argv[0]));
-    Msg = Msg.ltrim(": ").rtrim("!.");
-    std::string Sentence = Msg.str();
-    if (!Sentence.empty())
-      Sentence[0] = llvm::toLower(Sentence[0]);
-    return qatc::reportError(Sentence + "; run 'qatc --help' for usage", qatc::ExitBadInput);
-  }
+  std::string Sentence;
+  if (!qatc::parseCommandLine(argc, argv, kOverview, Sentence))
+    return qatc::reportError(Sentence, qatc::ExitBadInput);
   if (Import)
     return qatc::runImportCommand();
   if (Compile)
