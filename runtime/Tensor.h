@@ -77,6 +77,9 @@ public:
   Tensor view(llvm::ArrayRef<int64_t> NewDims) const;
   /// True when both tensors use one buffer.
   bool sharesBufferWith(const Tensor &O) const { return Store && Store == O.Store; }
+  /// True when no other tensor uses this one's buffer, so whoever holds this
+  /// tensor may overwrite it.
+  bool ownsBufferAlone() const { return Store && Store.use_count() == 1; }
   /// Copies O's elements into this tensor's buffer (same dtype and numel).
   void copyFrom(const Tensor &O) const;
   /// Sets every byte to zero.

@@ -2,6 +2,8 @@
 
 #include "runtime/kernels/Broadcast.h"
 
+#include "runtime/kernels/LaneSum.h"
+
 #include <algorithm>
 #include <vector>
 
@@ -66,13 +68,11 @@ BroadcastPlan runtime::planBroadcast(llvm::ArrayRef<int64_t> Out,
 
 namespace {
 
-/// Sum of N contiguous floats, accumulated in double.
+/// Sum of N contiguous floats, accumulated in double (in laneSum's order).
 double sumRun(const float *P, int64_t N) {
-  double S = 0;
-#pragma omp simd reduction(+ : S)
-  for (int64_t I = 0; I < N; ++I)
-    S += P[I];
-  return S;
+  LaneSum S;
+  S.add(P, N);
+  return S.total();
 }
 
 /// Sum of every element: fixed-size blocks summed in parallel, then in

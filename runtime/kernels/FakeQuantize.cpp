@@ -36,6 +36,7 @@
 #include "runtime/Kernel.h"
 #include "runtime/Simd.h"
 #include "runtime/kernels/FusedKernels.h"
+#include "runtime/kernels/LaneSum.h"
 #include "runtime/kernels/ReluFormulas.h"
 #include "runtime/quant/QParamTensors.h"
 
@@ -332,10 +333,10 @@ llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
   return llvm::Error::success();
 }
 
-/// Out = G * (M ? 1 : 0) over N elements; returns the NaN probe of Out (the
-/// sum of x - x: 0 when every value is finite, else NaN).
-QATC_VECTOR_CLONES float maskRun(const float *__restrict G, const uint8_t *__restrict M,
-                                 float *__restrict Out, int64_t N) {
+/// Out = G * (M ? 1 : 0) over N elements (Out may be G); returns the NaN
+/// probe of Out (the sum of x - x: 0 when every value is finite, else NaN).
+QATC_VECTOR_CLONES float maskRun(const float *G, const uint8_t *__restrict M, float *Out,
+                                 int64_t N) {
   float Probe = 0;
 #pragma omp simd reduction(+ : Probe)
   for (int64_t I = 0; I < N; ++I) {
@@ -363,9 +364,17 @@ void noteFinite(const BackwardArgs &Args, unsigned I, bool Finite) {
     Args.GradientFinite[I] = Finite;
 }
 
+/// A tensor for an input gradient computed element by element from the
+/// output gradient Dy: Dy itself when nothing else uses its buffer (the
+/// executor drops it after this backward), else a new one. Writing in place
+/// saves a cold buffer's worth of memory traffic and footprint.
+Tensor gradientBuffer(const Tensor &Dy) {
+  return Dy.ownsBufferAlone() ? Dy : Tensor::empty(Dy.shape());
+}
+
 /// dx = dy where Mask is set, else 0 (torch's dY * mask).
 Tensor maskedGradient(const BackwardArgs &Args, const Tensor &Dy, const Tensor &Mask) {
-  Tensor Dx = Tensor::empty(Dy.shape());
+  Tensor Dx = gradientBuffer(Dy);
   const float *G = Dy.f32();
   const uint8_t *M = Mask.data<uint8_t>();
   float *Out = Dx.f32();
@@ -497,26 +506,56 @@ llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
   return llvm::Error::success();
 }
 
-/// Backward of [Begin, End) of one output channel's row of the scaled
-/// weight: dp = dy * mask (dy without a mask), then mul's gradients dw = dp *
-/// s and the sum (in double, from 0, as sumRun of Broadcast.cpp) of dp * w.
-/// Probe gets the NaN probe of dw.
+/// The scaled weight's product gradient dp at I: dy * mask (dy without a
+/// mask).
+template <bool HasMask> float scaledProductGradient(const float *G, const uint8_t *M, int64_t I) {
+  return HasMask ? G[I] * (M[I] ? 1.0f : 0.0f) : G[I];
+}
+
+/// mul's factor gradient over [Begin, End) of one output channel's row: the
+/// sum of dp * w in double, in LaneSum's order (as sumRun of Broadcast.cpp
+/// adds the separate kernels' product). The products are formed a chunk at
+/// a time in one vectorized loop.
+template <bool HasMask>
+QATC_VECTOR_CLONES double scaledFactorSum(const float *G, const uint8_t *M, const float *W,
+                                          int64_t Begin, int64_t End) {
+  constexpr int64_t Chunk = 256; // a multiple of four
+  float Products[Chunk];
+  LaneSum Sum;
+  for (int64_t B = Begin; B < End; B += Chunk) {
+    int64_t N = std::min(Chunk, End - B);
+#pragma omp simd
+    for (int64_t K = 0; K < N; ++K)
+      Products[K] = scaledProductGradient<HasMask>(G, M, B + K) * W[B + K];
+    Sum.add(Products, N);
+  }
+  return Sum.total();
+}
+
+/// mul's weight gradient dw = dp * s over [Begin, End) (DW may be G);
+/// returns the NaN probe of dw.
+template <bool HasMask>
+QATC_VECTOR_CLONES float scaledWeightGradientRun(const float *G, const uint8_t *M, float S,
+                                                 float *DW, int64_t Begin, int64_t End) {
+  float Probe = 0;
+#pragma omp simd reduction(+ : Probe)
+  for (int64_t I = Begin; I < End; ++I) {
+    float Dw = scaledProductGradient<HasMask>(G, M, I) * S;
+    DW[I] = Dw;
+    Probe += Dw - Dw;
+  }
+  return Probe;
+}
+
+/// Backward of [Begin, End) of output channel R's row: the factor gradient's
+/// sum (returned when WantSum), then dw into DW (when not null; after the
+/// sum, as DW may be G), its NaN probe added to Probe.
 template <bool HasMask>
 double scaledWeightRun(const float *G, const uint8_t *M, const float *W, float S, float *DW,
-                       int64_t Begin, int64_t End, float &Probe) {
-  double Sum = 0;
-  float P = 0;
-#pragma omp simd reduction(+ : Sum, P)
-  for (int64_t I = Begin; I < End; ++I) {
-    float Dp = HasMask ? G[I] * (M[I] ? 1.0f : 0.0f) : G[I];
-    float Dw = Dp * S;
-    if (DW)
-      DW[I] = Dw;
-    P += Dw - Dw;
-    float Ds = Dp * W[I];
-    Sum += Ds;
-  }
-  Probe += P;
+                       int64_t Begin, int64_t End, bool WantSum, float &Probe) {
+  double Sum = WantSum ? scaledFactorSum<HasMask>(G, M, W, Begin, End) : 0.0;
+  if (DW)
+    Probe += scaledWeightGradientRun<HasMask>(G, M, S, DW, Begin, End);
   return Sum;
 }
 
@@ -530,18 +569,19 @@ llvm::Error scaledWeightBackward(const BackwardArgs &Args,
   // mul's factor gradient is summed as sumToShape sums it: a row at once,
   // or for a single row (the whole tensor) in blocks added in order.
   int64_t Block = Rows == 1 ? kMaskGrain : std::max<int64_t>(1, Row);
-  Tensor DW = Args.NeedsGrad[0] ? Tensor::empty(W.shape()) : Tensor();
+  Tensor DW = Args.NeedsGrad[0] ? gradientBuffer(Dy).view(W.shape()) : Tensor();
   Tensor DS = Args.NeedsGrad[1] ? Tensor::empty(Args.InputShapes[1]) : Tensor();
   const float *G = Dy.f32(), *WP = W.f32(), *S = Factor.f32();
   const uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float *DWP = DW.defined() ? DW.f32() : nullptr;
   std::atomic<bool> Finite{true};
+  bool WantSum = DS.defined() && Row > 1;
   auto RowSum = [&](int64_t R, float &Probe) {
     double Sum = 0;
     for (int64_t B = R * Row; B < (R + 1) * Row; B += Block) {
       int64_t E = std::min(B + Block, (R + 1) * Row);
-      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E, Probe)
-               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E, Probe);
+      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E, WantSum, Probe)
+               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E, WantSum, Probe);
     }
     return Sum;
   };
@@ -549,12 +589,14 @@ llvm::Error scaledWeightBackward(const BackwardArgs &Args,
               [&](int64_t Begin, int64_t End) {
                 float Probe = 0;
                 for (int64_t R = Begin; R < End; ++R) {
+                  // A one-element row: sumToShape returns the product as it
+                  // is (read before dw may overwrite dy in place).
+                  float Dp = Row == 1 ? (M ? scaledProductGradient<true>(G, M, R)
+                                           : scaledProductGradient<false>(G, M, R))
+                                      : 0.0f;
                   double Sum = RowSum(R, Probe);
-                  if (!DS.defined())
-                    continue;
-                  // A one-element row: sumToShape returns the product as it is.
-                  float Dp = M ? G[R] * (M[R] ? 1.0f : 0.0f) : G[R];
-                  DS.f32()[R] = Row == 1 ? Dp * WP[R] : float(Sum);
+                  if (DS.defined())
+                    DS.f32()[R] = Row == 1 ? Dp * WP[R] : float(Sum);
                 }
                 if (Probe != 0)
                   Finite = false;
@@ -588,8 +630,8 @@ llvm::Error activationForward(const ForwardArgs &Args, TensorList &Outputs) {
 
 /// dx = 0 where the activation stops the gradient, else dy * in range: the
 /// fake quant's masked gradient, then the activation's.
-QATC_VECTOR_CLONES float gatedRun(const float *__restrict G, const uint8_t *__restrict M,
-                                  float *__restrict Out, int64_t N) {
+QATC_VECTOR_CLONES float gatedRun(const float *G, const uint8_t *__restrict M, float *Out,
+                                  int64_t N) {
   float Probe = 0;
 #pragma omp simd reduction(+ : Probe)
   for (int64_t I = 0; I < N; ++I) {
@@ -607,7 +649,7 @@ llvm::Error activationBackward(const BackwardArgs &Args,
   const Tensor &Dy = Args.GradOutputs[0];
   if (!Dy.defined() || !Args.NeedsGrad[Input])
     return llvm::Error::success();
-  Tensor Dx = Tensor::empty(Dy.shape());
+  Tensor Dx = gradientBuffer(Dy);
   const float *G = Dy.f32();
   const uint8_t *M = Args.Saved[0].data<uint8_t>();
   float *Out = Dx.f32();
