@@ -2,7 +2,8 @@
 # Fuzzes one libFuzzer binary (built by tools/fuzz/fuzz.bzl) for a fixed
 # budget, starting from a copy of its seed corpus. Usage (Bazel passes these):
 #   run_fuzzer.sh FUZZER SECONDS MAX_LEN DICTIONARY|- SEED...
-# $QATC_FUZZ_SECONDS, when set, replaces SECONDS. Any crash, leak, timeout,
+# $QATC_FUZZ_SECONDS, when set, replaces SECONDS; $QATC_SANITIZED=1 (set by
+# --config=asan) replays the seeds without fuzzing. Any crash, leak, timeout,
 # out-of-memory, sanitizer report or failed graph check fails the test; the
 # reproducer is left in $TEST_UNDECLARED_OUTPUTS_DIR (bazel-testlogs/<target>/
 # test.outputs/). Reproduce with `FUZZER FILE`.
@@ -23,6 +24,12 @@ done
 options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$max_len"
          -print_funcs=0 -print_final_stats=1 -artifact_prefix="$artifacts/")
 [ "$dict" = - ] || options+=(-dict="$dict")
+# The fuzzer is sanitized whatever the build; the --config=asan suite
+# (QATC_SANITIZED=1) only replays the seeds, the normal suite fuzzed already.
+if [ "${QATC_SANITIZED:-0}" = 1 ]; then
+  options+=(-runs=0)
+  seconds=0
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0${QATC_FUZZ_ASAN_OPTIONS:+:$QATC_FUZZ_ASAN_OPTIONS}
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "fuzzing $(basename "$fuzzer") for ${seconds}s from $i seeds"
