@@ -87,6 +87,23 @@ compile_torchscript() {
 }
 check "compile: a TorchScript archive, evaluated on the training data" compile_torchscript
 
+plugins="$root/tests/plugins"
+compile_with_plugin() { # the prepare hook of keep-ends-float keeps conv1 and fc in float
+  "$qatc" compile "$examples/digits.onnx" --data "$examples/digits_train.npz" --steps 3 \
+    --threads 2 --load-pass-plugin="$plugins/libkeep_ends_float_clang.so" -o ends.mlpackage \
+    --json > ends.json 2> ends.log || { cat ends.log; return 1; }
+  json_check ends.json 'r["weights_quantized"] == 1 and r["deployed"]["accuracy"] >= 0.9'
+}
+check "compile: --load-pass-plugin (a clang-built prepare hook) applies to prepare" compile_with_plugin
+
+compile_with_plugin_pass() { # a plugin pass in --passes decides for the later prepare
+  "$qatc" compile "$examples/digits.onnx" --data "$examples/digits_train.npz" --steps 3 \
+    --threads 2 --load-pass-plugin="$plugins/librewrite.so" --passes=keep-binary-float,canonicalize \
+    -o pass.mlpackage --json > pass.json 2> pass.log || { cat pass.log; return 1; }
+  grep -q 'and run keep-binary-float,canonicalize' pass.log && json_check pass.json 'r["weights_quantized"] == 3'
+}
+check "compile: --passes runs plugin passes after import" compile_with_plugin_pass
+
 fails_cleanly() { # EXPECTED-MESSAGE-REGEX ARGS...: exit 2, one line, the message, no package
   local want=$1
   shift
@@ -119,6 +136,10 @@ check "error: a bad learning rate" fails_cleanly "--lr must be positive" \
   compile "$examples/digits.onnx" --data "$examples/digits_train.npz" -o bad.mlpackage --lr 0
 check "error: a missing config file" fails_cleanly "nope.yaml" \
   compile "$examples/digits.onnx" --config nope.yaml --data "$examples/digits_train.npz" -o bad.mlpackage
+check "error: an unknown pass in --passes" fails_cleanly "no-such-pass" \
+  compile "$examples/digits.onnx" --data "$examples/digits_train.npz" -o bad.mlpackage --passes=no-such-pass
+check "error: a plugin that is not a shared library" fails_cleanly "affine.yaml" \
+  compile "$examples/digits.onnx" --data "$examples/digits_train.npz" -o bad.mlpackage --load-pass-plugin=affine.yaml
 check "error: --keep-intermediates on a file" fails_cleanly "keep-intermediates" \
   compile "$examples/digits.onnx" --data "$examples/digits_train.npz" -o bad.mlpackage --keep-intermediates affine.yaml
 

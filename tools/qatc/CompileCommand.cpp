@@ -9,6 +9,7 @@
 #include "tools/qatc/CommandSupport.h"
 #include "tools/qatc/CompilePipeline.h"
 #include "tools/qatc/DemoBundle.h"
+#include "tools/qatc/PluginOption.h"
 #include "tools/qatc/TrainingFlags.h"
 
 #include "passes/quant/ConfigReader.h"
@@ -67,6 +68,12 @@ static cl::opt<std::string> KeepIntermediates(
     cl::value_desc("dir"), cl::sub(CompileCmd), cl::sub(DemoCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print the summary as one JSON object on stdout"),
                           cl::sub(CompileCmd), cl::sub(DemoCmd), cl::cat(qatcCategory()));
+static cl::opt<std::string> Passes("passes",
+                                   cl::desc("Pass pipeline run on the imported graph before "
+                                            "prepare, e.g. a plugin's passes"),
+                                   cl::value_desc("pipeline"), cl::sub(CompileCmd),
+                                   cl::cat(qatcCategory()));
+static PluginOption Plugins(CompileCmd);
 static cl::opt<int> DemoThreads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
                                 cl::sub(DemoCmd), cl::cat(qatcCategory()));
 
@@ -133,7 +140,10 @@ llvm::Error setOutput(CompileRequest &R, llvm::StringRef Default) {
 } // namespace
 
 int runCompileCommand() {
+  if (int Status = Plugins.loadOrReport())
+    return Status;
   CompileRequest R;
+  R.Passes = Passes;
   bool Bundled = Model.empty();
   if (llvm::Error E = setOutput(R, Bundled ? "digits.mlpackage" : ""))
     return reportError(std::move(E), ExitBadInput);

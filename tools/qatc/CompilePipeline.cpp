@@ -4,6 +4,7 @@
 
 #include "ir/GraphFile.h"
 #include "ir/Verifier.h"
+#include "passes/PassManager.h"
 #include "passes/mil/MLPackageWriter.h"
 #include "passes/quant/ConfigResolver.h"
 #include "passes/quant/Finalize.h"
@@ -144,10 +145,20 @@ llvm::Expected<CompileReport> runCompilePipeline(const CompileRequest &R,
   const Dataset &EvalSet = Held ? *Held : *Train;
   Report.EvaluatedOn = Held ? "validation" : "training";
 
-  Stage.begin("import", "import " + R.ModelPath);
+  QuantDecisions Decisions;
+  PassManager Passes;
+  Passes.Context.Decisions = &Decisions;
+  if (llvm::Error E = Passes.addPipeline(R.Passes))
+    return std::move(E);
+
+  Stage.begin("import", "import " + R.ModelPath +
+                            (R.Passes.empty() ? std::string() : " and run " + R.Passes));
   auto G = importModel(R.ModelPath, R.Import);
   if (!G)
     return G.takeError();
+  if (llvm::Error E = Passes.run(**G))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   R.ModelPath + ": " + llvm::toString(std::move(E)));
   llvm::sys::fs::file_size(R.ModelPath, Report.ModelFileBytes);
   Report.FloatParameterBytes = (*G)->parameterBytes();
   if (llvm::Error E = writeIntermediate(R, **G, "1-imported.qirb"))
@@ -166,7 +177,9 @@ llvm::Expected<CompileReport> runCompilePipeline(const CompileRequest &R,
                              (R.ConfigOrigin.empty() ? std::string("coremltools' default config")
                                                      : R.ConfigOrigin) +
                              ")");
-  auto Prepared = prepareForQAT(**G, *Resolver);
+  PrepareOptions PrepareOpts;
+  PrepareOpts.Decisions = &Decisions;
+  auto Prepared = prepareForQAT(**G, *Resolver, PrepareOpts);
   if (!Prepared)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    R.ModelPath + ": " + llvm::toString(Prepared.takeError()));

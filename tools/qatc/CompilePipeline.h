@@ -31,6 +31,9 @@ struct CompileRequest {
   /// The float model (.onnx or a TorchScript archive) and its import options.
   std::string ModelPath;
   ImportOptions Import;
+  /// A pass pipeline run on the imported graph before anything else (e.g.
+  /// plugin passes); quantization decisions its passes make reach prepare.
+  std::string Passes;
   /// The quantization config (coremltools' LinearQuantizerConfig keys).
   LinearQuantizerConfig Config = defaultLinearQuantizerConfig();
   /// Where the config came from, for messages and the summary ("" = defaults).
