@@ -43,14 +43,20 @@ static bool isKebabCase(llvm::StringRef S) {
   return llvm::all_of(S, [&](char C) { return IsLower(C) || llvm::isDigit(C) || C == '-'; });
 }
 
-llvm::Error PassRegistry::registerPass(PassInfo Info) {
-  if (!isKebabCase(Info.Name))
+llvm::Error PassRegistry::checkNewName(llvm::StringRef Name) const {
+  if (!isKebabCase(Name))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "pass name '" + Info.Name +
+                                   "pass name '" + Name +
                                        "' is not kebab-case (lowercase letters, digits, '-')");
-  if (lookup(Info.Name))
+  if (lookup(Name))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "pass '" + Info.Name + "' is already registered");
+                                   "pass '" + Name + "' is already registered");
+  return llvm::Error::success();
+}
+
+llvm::Error PassRegistry::registerPass(PassInfo Info) {
+  if (llvm::Error E = checkNewName(Info.Name))
+    return E;
   Infos.push_back(std::make_unique<PassInfo>(std::move(Info)));
   return llvm::Error::success();
 }

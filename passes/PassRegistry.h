@@ -37,6 +37,8 @@ public:
   const PassInfo *lookup(llvm::StringRef Name) const;
   /// Adds a pass; fails if the name is taken or not kebab-case.
   llvm::Error registerPass(PassInfo Info);
+  /// Fails, saying why, when registerPass would refuse the name Name.
+  llvm::Error checkNewName(llvm::StringRef Name) const;
   /// Every pass, sorted by name.
   std::vector<const PassInfo *> passes() const;
 

@@ -101,14 +101,18 @@ std::string dlopenReason(llvm::StringRef RealPath) {
   return Why.str();
 }
 
-/// Checks what a plugin registered against what is registered already, then
-/// adds it all.
+/// Checks the names a plugin registered against what is registered already,
+/// then adds the backend rows and fusions (each checked as it is added) and
+/// the passes and hooks.
 llvm::Error commit(qatc_registrar &R, LoadedPlugin &Plugin) {
   llvm::StringRef Path = Plugin.Path;
-  for (const PluginCallback &P : R.Passes)
+  for (const PluginCallback &P : R.Passes) {
     if (PassRegistry::get().lookup(P.Name))
       return pluginError("pass plugin '" + Path + "' registers pass '" + P.Name +
                          "', which is already registered; rename the plugin's pass");
+    if (llvm::Error E = PassRegistry::get().checkNewName(P.Name))
+      return pluginError("pass plugin '" + Path + "': " + llvm::toString(std::move(E)));
+  }
   for (const PluginCallback &H : R.Hooks)
     for (const PrepareHook &Existing : prepareHooks())
       if (Existing.Name == H.Name)
@@ -130,8 +134,8 @@ llvm::Error commit(qatc_registrar &R, LoadedPlugin &Plugin) {
                        const PassOptions &) -> llvm::Expected<std::unique_ptr<Pass>> {
       return std::make_unique<PluginPass>(P, PluginPath, PluginName);
     };
-    if (llvm::Error E = PassRegistry::get().registerPass(std::move(Info)))
-      return pluginError("pass plugin '" + Path + "': " + llvm::toString(std::move(E)));
+    // The name was checked above.
+    llvm::cantFail(PassRegistry::get().registerPass(std::move(Info)));
     Plugin.Passes.push_back(P.Name);
   }
   for (const PluginCallback &H : R.Hooks) {

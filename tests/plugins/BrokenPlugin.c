@@ -5,6 +5,7 @@
  *   BROKEN_SIZE       declares an 8-byte qatc_plugin_info
  *   BROKEN_NO_ENTRY   exports no qatcGetPluginInfo
  *   BROKEN_DUPLICATE  registers pass 'dce', a built-in
+ *   BROKEN_NAME       registers a pass whose name is not kebab-case
  *   BROKEN_REGISTER   fails in register_plugin with a message
  *   BROKEN_HOOK       a prepare hook that tries to change the graph
  *
@@ -35,6 +36,8 @@ static qatc_status registerBroken(const qatc_host_api *host, qatc_registrar *r,
   api = host;
 #if defined(BROKEN_DUPLICATE)
   api->register_pass(r, qatc_str("dce"), qatc_str("a second dce"), doNothing, 0);
+#elif defined(BROKEN_NAME)
+  api->register_pass(r, qatc_str("Broken_Pass"), qatc_str(""), doNothing, 0);
 #elif defined(BROKEN_REGISTER)
   api->set_error(error, qatc_str("its table of supported models is missing"));
   return QATC_ERROR;

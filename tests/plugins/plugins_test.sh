@@ -113,6 +113,39 @@ decision_pass() {
 }
 check "a plugin pass's quantization decision reaches prepare in the same pipeline" decision_pass
 
+# The fused sub + relu survives the rest of the pipeline: calibrate, finalize
+# and Core ML export; the package computes what the fake-quant graph does.
+/usr/bin/python3 - "$model" "$tmp" <<'PY'
+import sys
+import numpy as np
+model, out = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(0)
+text = open(model).read()
+for name, shape, scale in [("c1.weight", (4, 1, 3, 3), 0.5), ("c2.weight", (4, 4, 3, 3), 0.2),
+                           ("fc.weight", (10, 256), 0.05)]:
+    data = (rng.standard_normal(shape) * scale).astype("<f4").tobytes().hex().upper()
+    dims = ", ".join(map(str, shape))
+    text = text.replace(f"param @{name} : f32[{dims}] = elided",
+                        f"param @{name} : f32[{dims}] = dense<0x{data}>")
+open(f"{out}/dense.qir", "w").write(text)
+np.savez(f"{out}/data.npz", x=rng.standard_normal((8, 1, 8, 8)).astype("f4"),
+         y=np.zeros(8, dtype="i8"))
+np.save(f"{out}/x.npy", rng.standard_normal((1, 1, 8, 8)).astype("f4"))
+PY
+fused_deploys() {
+  "$qatc" prepare "$tmp/dense.qir" --load-pass-plugin="$fusion_clang" -o "$tmp/prep.qirb" &&
+    "$qatc" calibrate "$tmp/prep.qirb" --data "$tmp/data.npz" --batch-size 1 -o "$tmp/cal.qirb" &&
+    "$qatc" finalize "$tmp/cal.qirb" -o "$tmp/deployed.mlpackage" &&
+    "$qatc" run "$tmp/cal.qirb" --input "$tmp/x.npy" -o "$tmp/fake_quant.npz" &&
+    "$qatc" run "$tmp/deployed.mlpackage" --input "$tmp/x.npy" -o "$tmp/deployed.npz" &&
+    /usr/bin/python3 -c '
+import sys, numpy as np
+a, b = (list(np.load(p).values())[0] for p in sys.argv[1:])
+sys.exit(0 if np.allclose(a, b, atol=1e-5) else "outputs differ by %g" % np.abs(a - b).max())
+' "$tmp/fake_quant.npz" "$tmp/deployed.npz"
+}
+check "a plugin-fused sub + relu finalizes and deploys like its fake-quant graph" fused_deploys
+
 # Plugins link no LLVM or qatc library and need nothing exported by qatc:
 # their undefined symbols all come from the C/C++ runtime.
 links_nothing_of_qatc() {
@@ -160,6 +193,9 @@ check "a plugin info struct that is too small" refused \
 check "a pass name that already exists" refused \
   "pass plugin '$plugins/libbroken_duplicate.so' registers pass 'dce', which is already registered; rename the plugin's pass" \
   opt "$model" --passes=dce --load-pass-plugin="$plugins/libbroken_duplicate.so"
+check "a pass name that is not kebab-case" refused \
+  "pass plugin '$plugins/libbroken_name.so': pass name 'Broken_Pass' is not kebab-case (lowercase letters, digits, '-')" \
+  opt "$model" --passes=dce --load-pass-plugin="$plugins/libbroken_name.so"
 check "a failing register callback" refused \
   "pass plugin '$plugins/libbroken_register.so' failed to register: its table of supported models is missing" \
   opt "$model" --passes=dce --load-pass-plugin="$plugins/libbroken_register.so"
