@@ -44,6 +44,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 using namespace qatc;
@@ -276,6 +277,55 @@ bool fakeQuantEnabled(llvm::ArrayRef<Tensor> In) {
   return In.size() < 5 || flagOn(In[FakeQuantEnabled]);
 }
 
+/// True when the observer runs and each channel is one contiguous row (per
+/// channel along a leading axis, as conv and linear weights are quantized).
+bool observesRows(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C) {
+  const ChannelLayout &L = C.Layout;
+  return C.Attrs.observes() && Args.UpdateState && flagOn(In[ObserverEnabled]) &&
+         L.PerChannel && L.Outer == 1 && L.numel() > 0;
+}
+
+/// Observing and fake-quantizing row by row, each row while it is in
+/// cache: the row's range (its segments folded in order, as
+/// channelMinMaxOf does), the channel's observer update and qparams, then
+/// its values. Channels are independent, so this computes what observing
+/// every channel first and then fake-quantizing does, with one pass over
+/// the values instead of two.
+template <typename ValuesFn, typename MaskFn>
+Tensor observeAndQuantizeRows(llvm::ArrayRef<Tensor> In, const Config &C, ValuesFn Values,
+                              MaskFn MaskOf, const Tensor &Mask) {
+  const ChannelLayout &L = C.Layout;
+  Tensor Y = Tensor::empty(In[Input].shape());
+  float *Out = Y.f32();
+  uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
+  float *RunMin = In[MinVal].f32(), *RunMax = In[MaxVal].f32();
+  float Lo = float(C.Attrs.Range.Min), Hi = float(C.Attrs.Range.Max);
+  int64_t Row = L.Inner;
+  parallelFor(L.Channels, std::max<int64_t>(1, SegmentElements / Row),
+              [&](int64_t Begin, int64_t End) {
+                for (int64_t Ch = Begin; Ch < End; ++Ch) {
+                  auto V = Values(Ch);
+                  float BatchMin = std::numeric_limits<float>::infinity();
+                  float BatchMax = -std::numeric_limits<float>::infinity();
+                  for (int64_t B = Ch * Row; B < (Ch + 1) * Row; B += SegmentElements) {
+                    float SegMin, SegMax;
+                    detail::runMinMax(V, B, std::min(B + SegmentElements, (Ch + 1) * Row),
+                                      SegMin, SegMax);
+                    BatchMin = nanPropagatingMin(BatchMin, SegMin);
+                    BatchMax = nanPropagatingMax(BatchMax, SegMax);
+                  }
+                  updateRange(C.Attrs, BatchMin, BatchMax, RunMin[Ch], RunMax[Ch]);
+                  storeQParams(computeQParams(RunMin[Ch], RunMax[Ch], C.Attrs.Scheme,
+                                              C.Attrs.Range),
+                               Ch, In[Scale], In[ZeroPoint]);
+                  fakeQuantizeRun(V, M ? &MaskOf : nullptr, Out, M, Ch * Row, (Ch + 1) * Row,
+                                  In[Scale].f32()[Ch],
+                                  float(integerZeroPoint(In[ZeroPoint], Ch)), Lo, Hi);
+                }
+              });
+  return Y;
+}
+
 /// The vanilla (non-learnable) forward on the values of a tensor of In[0]'s
 /// shape: observe, then the output and, when recording, the mask from MaskOf
 /// (with fake quant disabled: the values and MaskOf(I, true), or no mask
@@ -283,11 +333,13 @@ bool fakeQuantEnabled(llvm::ArrayRef<Tensor> In) {
 template <typename ValuesFn, typename MaskFn>
 Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C,
                       ValuesFn Values, MaskFn MaskOf, bool NoMaskWhenDisabled, Tensor &Mask) {
-  observeValues(Args, In, C, Values);
   llvm::ArrayRef<int64_t> Dims = In[Input].shape();
   bool Enabled = fakeQuantEnabled(In);
   if (Args.Saved && (Enabled || !NoMaskWhenDisabled))
     Mask = Tensor::empty(Dims, DType::U8);
+  if (Enabled && observesRows(Args, In, C))
+    return observeAndQuantizeRows(In, C, Values, MaskOf, Mask);
+  observeValues(Args, In, C, Values);
   if (!Enabled)
     return passValues(Dims, C.Layout, Values, MaskOf, Mask);
   llvm::SmallVector<float, 8> Zps;

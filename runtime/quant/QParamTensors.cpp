@@ -14,29 +14,28 @@ using namespace qatc::runtime::quant;
 
 namespace {
 
+/// Element I of an integer or f32 tensor.
+double valueAt(const Tensor &T, int64_t I) {
+  switch (T.dtype()) {
+  case DType::I8:
+    return T.data<int8_t>()[I];
+  case DType::U8:
+    return T.data<uint8_t>()[I];
+  case DType::I32:
+    return T.data<int32_t>()[I];
+  case DType::I64:
+    return double(T.data<int64_t>()[I]);
+  case DType::F32:
+    return T.f32()[I];
+  default:
+    llvm_unreachable("zero point dtype not checked");
+  }
+}
+
 /// Calls Fn(I, Value) for each element of an integer or f32 tensor.
 template <typename F> void forEachValue(const Tensor &T, F &&Fn) {
-  for (int64_t I = 0; I < T.numel(); ++I) {
-    switch (T.dtype()) {
-    case DType::I8:
-      Fn(I, double(T.data<int8_t>()[I]));
-      break;
-    case DType::U8:
-      Fn(I, double(T.data<uint8_t>()[I]));
-      break;
-    case DType::I32:
-      Fn(I, double(T.data<int32_t>()[I]));
-      break;
-    case DType::I64:
-      Fn(I, double(T.data<int64_t>()[I]));
-      break;
-    case DType::F32:
-      Fn(I, double(T.f32()[I]));
-      break;
-    default:
-      llvm_unreachable("zero point dtype not checked");
-    }
-  }
+  for (int64_t I = 0; I < T.numel(); ++I)
+    Fn(I, valueAt(T, I));
 }
 
 } // namespace
@@ -95,38 +94,47 @@ llvm::SmallVector<float, 8> quant::zeroPointValues(const Tensor &ZeroPoint) {
   return Values;
 }
 
+int64_t quant::integerZeroPoint(const Tensor &ZeroPoint, int64_t Channel) {
+  return int64_t(std::nearbyint(valueAt(ZeroPoint, Channel)));
+}
+
 llvm::SmallVector<int64_t, 8> quant::integerZeroPoints(const Tensor &ZeroPoint) {
   llvm::SmallVector<int64_t, 8> Values(ZeroPoint.numel());
-  forEachValue(ZeroPoint, [&](int64_t I, double V) { Values[I] = int64_t(std::nearbyint(V)); });
+  for (int64_t I = 0; I < ZeroPoint.numel(); ++I)
+    Values[I] = integerZeroPoint(ZeroPoint, I);
   return Values;
+}
+
+void quant::storeQParams(QParams Q, int64_t Channel, const Tensor &Scale,
+                         const Tensor &ZeroPoint) {
+  Scale.f32()[Channel] = Q.Scale;
+  int64_t Z = Q.ZeroPoint;
+  switch (ZeroPoint.dtype()) {
+  case DType::I8:
+    ZeroPoint.data<int8_t>()[Channel] = int8_t(Z);
+    break;
+  case DType::U8:
+    ZeroPoint.data<uint8_t>()[Channel] = uint8_t(Z);
+    break;
+  case DType::I32:
+    ZeroPoint.data<int32_t>()[Channel] = int32_t(Z);
+    break;
+  case DType::I64:
+    ZeroPoint.data<int64_t>()[Channel] = Z;
+    break;
+  case DType::F32:
+    ZeroPoint.f32()[Channel] = float(Z);
+    break;
+  default:
+    llvm_unreachable("zero point dtype not checked");
+  }
 }
 
 void quant::storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const Tensor &ZeroPoint) {
   assert(Scale.numel() == (int64_t)Q.size() && ZeroPoint.numel() == (int64_t)Q.size() &&
          "one scale and zero point per channel");
-  for (size_t C = 0; C < Q.size(); ++C) {
-    Scale.f32()[C] = Q[C].Scale;
-    int64_t Z = Q[C].ZeroPoint;
-    switch (ZeroPoint.dtype()) {
-    case DType::I8:
-      ZeroPoint.data<int8_t>()[C] = int8_t(Z);
-      break;
-    case DType::U8:
-      ZeroPoint.data<uint8_t>()[C] = uint8_t(Z);
-      break;
-    case DType::I32:
-      ZeroPoint.data<int32_t>()[C] = int32_t(Z);
-      break;
-    case DType::I64:
-      ZeroPoint.data<int64_t>()[C] = Z;
-      break;
-    case DType::F32:
-      ZeroPoint.f32()[C] = float(Z);
-      break;
-    default:
-      llvm_unreachable("zero point dtype not checked");
-    }
-  }
+  for (size_t C = 0; C < Q.size(); ++C)
+    storeQParams(Q[C], C, Scale, ZeroPoint);
 }
 
 void quant::channelMinMax(const Tensor &X, const ChannelLayout &L, llvm::MutableArrayRef<float> Min,

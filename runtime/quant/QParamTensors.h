@@ -100,10 +100,14 @@ llvm::SmallVector<float, 8> zeroPointValues(const Tensor &ZeroPoint);
 
 /// The zero points as integers (f32 ones rounded half to even).
 llvm::SmallVector<int64_t, 8> integerZeroPoints(const Tensor &ZeroPoint);
+/// Channel's zero point as an integer (an f32 one rounded half to even).
+int64_t integerZeroPoint(const Tensor &ZeroPoint, int64_t Channel);
 
 /// Writes qparams into Scale (f32) and ZeroPoint (its own dtype), one per
 /// element of Q.
 void storeQParams(llvm::ArrayRef<QParams> Q, const Tensor &Scale, const Tensor &ZeroPoint);
+/// Writes Channel's qparams into Scale and ZeroPoint.
+void storeQParams(QParams Q, int64_t Channel, const Tensor &Scale, const Tensor &ZeroPoint);
 
 namespace detail {
 

@@ -95,7 +95,7 @@ clang_fuzzer = rule(
     doc = "A libFuzzer binary from a cc_library holding LLVMFuzzerTestOneInput.",
 )
 
-def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len = 65536, size = "medium", tags = []):
+def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len = 65536, rss_limit_mb = 2048, size = "medium", tags = []):
     """A libFuzzer target and the test that fuzzes it.
 
     Args:
@@ -106,6 +106,8 @@ def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len =
       dict: an optional libFuzzer dictionary.
       seconds: the fuzzing budget in CI ($QATC_FUZZ_SECONDS overrides it).
       max_len: the largest input libFuzzer generates.
+      rss_limit_mb: the memory (and single allocation) beyond which an input
+        counts as out-of-memory.
       size: the test size.
       tags: extra test tags.
     """
@@ -130,6 +132,7 @@ def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len =
             "$(rootpath %s_bin)" % name,
             str(seconds),
             str(max_len),
+            str(rss_limit_mb),
             "$(rootpath %s)" % dict if dict else "-",
         ] + ["$(rootpaths %s)" % s if s.startswith(":") or s.startswith("//") else "$(rootpath %s)" % s for s in seeds],
         data = [name + "_bin"] + seeds + ([dict] if dict else []),
