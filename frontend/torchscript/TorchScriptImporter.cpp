@@ -46,8 +46,12 @@ llvm::Error importError(const llvm::Twine &Msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Msg);
 }
 
-/// The first line of a libtorch error message.
-std::string firstLine(llvm::StringRef Message) { return Message.split('\n').first.trim().str(); }
+/// The first line of a libtorch error message, without c10's plea for a
+/// better message.
+std::string firstLine(llvm::StringRef Message) {
+  return Message.split('\n').first.split("(Could this error message be improved?").first.trim()
+      .str();
+}
 
 /// Fails unless Path is a readable zip file, which every TorchScript archive is.
 llvm::Error checkZipFile(llvm::StringRef Path) {
@@ -69,6 +73,10 @@ llvm::Error loadError(llvm::StringRef Path, llvm::StringRef Message) {
     return importError("'" + Path +
                        "' is truncated or corrupted (its zip directory is missing); copy or "
                        "export the file again");
+  if (Message.contains("hasRecord(\"version\")"))
+    return importError("'" + Path +
+                       "' is a zip file but not a TorchScript archive (it has no version "
+                       "record); save the model with torch.jit.save");
   if (Message.contains("failed locating file constants.pkl"))
     return importError("'" + Path +
                        "' is a PyTorch archive without TorchScript code (torch.save writes such "
