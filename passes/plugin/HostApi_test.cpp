@@ -28,6 +28,14 @@ std::unique_ptr<Graph> parse(llvm::StringRef Text) {
 
 std::string text(qatc_string S) { return fromQatcString(S).str(); }
 
+/// The patterns prepare would match, as `conv2d+relu6`.
+std::vector<std::string> patternsOf(const Graph &G) {
+  std::vector<std::string> R;
+  for (const PatternMatch &M : matchPatterns(G).Patterns)
+    R.push_back(M.describe());
+  return R;
+}
+
 constexpr llvm::StringLiteral Chain = R"(
 graph @chain {
   param @w : f32[4, 1, 3, 3] = elided
@@ -190,16 +198,30 @@ TEST_CASE("a float decision on any member keeps the whole pattern float", "[plug
 
 TEST_CASE("the backend table grows at run time", "[plugin]") {
   auto G = parse(Chain);
-  auto Describe = [&] {
-    std::vector<std::string> R;
-    for (const PatternMatch &M : matchPatterns(*G).Patterns)
-      R.push_back(M.describe());
-    return R;
-  };
-  CHECK(Describe() == std::vector<std::string>{"conv2d+relu6", "sub", "relu"});
+  CHECK(patternsOf(*G) == std::vector<std::string>{"conv2d+relu6", "sub", "relu"});
   REQUIRE_OK(addFusion("sub", "relu"));
   CHECK(hasAddedFusion("sub", "relu"));
-  CHECK(Describe() == std::vector<std::string>{"conv2d+relu6", "sub+relu"});
+  CHECK(patternsOf(*G) == std::vector<std::string>{"conv2d+relu6", "sub+relu"});
+
+  auto BN = parse(R"(
+graph @bn {
+  param @g : f32[4] = elided
+  param @b : f32[4] = elided
+  param @m : f32[4] = elided
+  param @v : f32[4] = elided
+  %x = placeholder : f32[1, 4, 8, 8]
+  %g = get_attr @g : f32[4]
+  %b = get_attr @b : f32[4]
+  %m = get_attr @m : f32[4]
+  %v = get_attr @v : f32[4]
+  %bn = batch_norm(%x, %g, %b, %m, %v) : f32[1, 4, 8, 8]
+  %r = relu6(%bn) : f32[1, 4, 8, 8]
+  output(%r)
+}
+)");
+  CHECK(patternsOf(*BN) == std::vector<std::string>{"batch_norm", "relu6"});
+  REQUIRE_OK(addFusion("batch_norm", "relu6"));
+  CHECK(patternsOf(*BN) == std::vector<std::string>{"batch_norm+relu6"});
 
   CHECK(testing::errorText(addFusion("relu", "relu")) ==
         "cannot add the fusion relu + relu: 'relu' has pattern kind activation, and only "

@@ -146,11 +146,24 @@ sys.exit(0 if np.allclose(a, b, atol=1e-5) else "outputs differ by %g" % np.abs(
 }
 check "a plugin-fused sub + relu finalizes and deploys like its fake-quant graph" fused_deploys
 
+# The C++ wrapper (clang++-16): createCall with attributes, setOperand,
+# replaceAllUsesWith, erase, and exceptions turned into plugin errors.
+wrapper="$plugins/libwrapper_clang.so"
+wrapper_changes() {
+  "$qatc" opt "$model" --passes=clamp-logits --load-pass-plugin="$wrapper" -o "$tmp/out.qir" &&
+    grep -q '%logits.clamp = clamp(%fc) {max = 10.0, min = -10.0} : f32\[1, 10\]' "$tmp/out.qir" &&
+    grep -q 'output(%logits.clamp)' "$tmp/out.qir" &&
+    "$qatc" opt "$inputs/double_relu.qir" --passes=drop-double-relu --load-pass-plugin="$wrapper" \
+      -o "$tmp/out.qir" &&
+    grep -q 'output(%a)' "$tmp/out.qir" && ! grep -q '%b = ' "$tmp/out.qir"
+}
+check "C++ wrapper passes create, rewire and erase nodes" wrapper_changes
+
 # Plugins link no LLVM or qatc library and need nothing exported by qatc:
 # their undefined symbols all come from the C/C++ runtime.
 links_nothing_of_qatc() {
   local so
-  for so in "$keep_gcc" "$keep_clang" "$fusion_gcc" "$fusion_clang" "$rewrite"; do
+  for so in "$keep_gcc" "$keep_clang" "$fusion_gcc" "$fusion_clang" "$rewrite" "$wrapper"; do
     readelf -d "$so" | grep NEEDED | grep -qiE 'llvm|qatc|LLVM' && return 1
     nm -D --undefined-only "$so" | grep -qiE 'qatc|llvm' && return 1
     [ "$(nm -D --defined-only "$so" | grep -c ' T ')" = 1 ] || return 1
@@ -202,6 +215,9 @@ check "a failing register callback" refused \
 check "a failing plugin pass names the plugin, the pass and its message" refused \
   "qatc: error: $inputs/sigmoid.qir: pass 'forbid-sigmoid' failed: plugin '$rewrite' reports: node 'gate' is a sigmoid, which this target cannot run" \
   opt "$inputs/sigmoid.qir" --passes=forbid-sigmoid --load-pass-plugin="$rewrite"
+check "an exception in a C++ plugin pass becomes its error message" refused \
+  "qatc: error: $model: pass 'throwing-pass' failed: plugin '$wrapper' reports: the wrapper turns this exception into an error" \
+  opt "$model" --passes=throwing-pass --load-pass-plugin="$wrapper"
 check "a prepare hook may not change the graph" refused \
   "prepare hook 'change-in-hook' of plugin '$plugins/libbroken_hook.so' failed: erase_node cannot change the graph in a prepare hook; register a pass instead" \
   prepare "$model" --load-pass-plugin="$plugins/libbroken_hook.so"
