@@ -47,8 +47,13 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::StringRef Bytes,
     return fileError(Name, "the file is larger than 2 GB, more than protobuf parses; save the "
                            "model with its tensors as external data");
   ParsedOnnxModel Parsed;
-  if (!parseOnnxModel(Bytes, Parsed))
+  if (!parseOnnxModel(Bytes, Parsed)) {
+    if (Parsed.GraphNodes > kMaxGraphFileNodes)
+      return fileError(Name, "the graph holds " + llvm::Twine(Parsed.GraphNodes) +
+                                 " nodes but qatc imports at most " +
+                                 llvm::Twine(kMaxGraphFileNodes));
     return fileError(Name, "not a valid ONNX model: the protobuf data is truncated or corrupted");
+  }
   const onnx::ModelProto &Model = Parsed.Model;
   if (!Model.has_graph())
     return fileError(Name, "not an ONNX model: the file holds no graph");

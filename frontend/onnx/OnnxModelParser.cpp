@@ -1,6 +1,8 @@
 //===- OnnxModelParser.cpp - Parsing a ModelProto without copying weights -===//
 #include "frontend/onnx/OnnxModelParser.h"
 
+#include "ir/Graph.h"
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
@@ -15,7 +17,7 @@ using google::protobuf::internal::WireFormatLite;
 /// The messages on the path to the weights, with the field numbers of
 /// ModelProto.graph, GraphProto.initializer and TensorProto.raw_data.
 enum class Level { Model, Graph, Tensor };
-constexpr int kGraphField = 7, kInitializerField = 5, kRawDataField = 9;
+constexpr int kGraphField = 7, kInitializerField = 5, kRawDataField = 9, kNodeField = 1;
 
 void appendVarint(std::string &Out, uint32_t V) {
   while (V >= 0x80) {
@@ -42,6 +44,8 @@ bool strip(const uint8_t *Data, int Size, Level L, std::string &Out, ParsedOnnxM
       break;
     }
     int Field = WireFormatLite::GetTagFieldNumber(Tag);
+    if (L == Level::Graph && Field == kNodeField)
+      ++Parsed.GraphNodes;
     bool Delimited =
         WireFormatLite::GetTagWireType(Tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
     bool Descend = Delimited && ((L == Level::Model && Field == kGraphField) ||
@@ -85,6 +89,8 @@ bool parseOnnxModel(llvm::StringRef Bytes, ParsedOnnxModel &Out) {
   std::string Skeleton;
   if (!strip(reinterpret_cast<const uint8_t *>(Bytes.data()), int(Bytes.size()), Level::Model,
              Skeleton, Out))
+    return false;
+  if (Out.GraphNodes > kMaxGraphFileNodes)
     return false;
   google::protobuf::io::CodedInputStream In(reinterpret_cast<const uint8_t *>(Skeleton.data()),
                                             int(Skeleton.size()));

@@ -27,10 +27,14 @@ struct ParsedOnnxModel {
   /// For each graph initializer, in order: its raw_data (a view into the
   /// parsed bytes), or nullopt when it had none.
   std::vector<std::optional<llvm::ArrayRef<uint8_t>>> InitializerData;
+  /// How many nodes the main graph holds, counted in the first scan.
+  size_t GraphNodes = 0;
 };
 
 /// Parses Bytes (at most 2 GB) into Out; false when they are not a valid
-/// serialized ModelProto. The views in Out point into Bytes.
+/// serialized ModelProto, or when the graph holds more nodes than a graph
+/// file may (kMaxGraphFileNodes; then Out.GraphNodes says how many and the
+/// model is not parsed). The views in Out point into Bytes.
 bool parseOnnxModel(llvm::StringRef Bytes, ParsedOnnxModel &Out);
 
 } // namespace qatc

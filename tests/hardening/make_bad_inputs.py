@@ -120,6 +120,13 @@ def onnx_files(out):
     entry.key, entry.value = "location", "weights.bin"
     write(os.path.join(out, "weights.bin"), b"\0" * 16)
     save("huge_external.onnx", model([helper.make_node("Add", ["x", "w"], ["y"])], [external]))
+    # 4,000,001 empty node records (8 MB): one more than a graph may hold.
+    body = b"\x0a\x00" * 4000001
+    length, varint = len(body), b""
+    while length >= 0x80:
+        varint += bytes([length & 0x7F | 0x80])
+        length >>= 7
+    write(os.path.join(out, "many_nodes.onnx"), b"\x3a" + varint + bytes([length]) + body)
     # If nodes nested 300 deep (900 protobuf levels), each then-branch holding the next.
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
     leaf = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "leaf", [], [y])
