@@ -95,7 +95,7 @@ clang_fuzzer = rule(
     doc = "A libFuzzer binary from a cc_library holding LLVMFuzzerTestOneInput.",
 )
 
-def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len = 65536, rss_limit_mb = 2048, size = "medium", tags = []):
+def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len = 65536, rss_limit_mb = 2048, foreign_crashes = [], size = "medium", tags = []):
     """A libFuzzer target and the test that fuzzes it.
 
     Args:
@@ -108,6 +108,9 @@ def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len =
       max_len: the largest input libFuzzer generates.
       rss_limit_mb: the memory (and single allocation) beyond which an input
         counts as out-of-memory.
+      foreign_crashes: names of uninstrumented libraries (e.g.
+        "libtorch_cpu.so") whose own crashes and leaks are known, not failures
+        (tools/fuzz/run_fuzzer.sh says how they are told apart).
       size: the test size.
       tags: extra test tags.
     """
@@ -133,6 +136,7 @@ def qatc_fuzz_test(name, srcs, deps, seeds, dict = None, seconds = 15, max_len =
             str(seconds),
             str(max_len),
             str(rss_limit_mb),
+            "|".join(foreign_crashes) if foreign_crashes else "-",
             "$(rootpath %s)" % dict if dict else "-",
         ] + ["$(rootpaths %s)" % s if s.startswith(":") or s.startswith("//") else "$(rootpath %s)" % s for s in seeds],
         data = [name + "_bin"] + seeds + ([dict] if dict else []),

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Fuzzes one libFuzzer binary (built by tools/fuzz/fuzz.bzl) for a fixed
 # budget, starting from a copy of its seed corpus. Usage (Bazel passes these):
-#   run_fuzzer.sh FUZZER SECONDS MAX_LEN RSS_LIMIT_MB DICTIONARY|- SEED...
+#   run_fuzzer.sh FUZZER SECONDS MAX_LEN RSS_LIMIT_MB FOREIGN|- DICTIONARY|- SEED...
 # $QATC_FUZZ_SECONDS, when set, replaces SECONDS; $QATC_SANITIZED=1 (set by
 # --config=asan) replays the seeds without fuzzing. Any crash, leak, timeout,
 # out-of-memory, sanitizer report or failed graph check fails the test; the
 # reproducer is left in $TEST_UNDECLARED_OUTPUTS_DIR (bazel-testlogs/<target>/
 # test.outputs/). Reproduce with `FUZZER FILE`.
+# FOREIGN, a |-separated list of library names (e.g. libtorch_cpu.so), makes
+# crashes and leaks whose innermost frame lies in one of those uninstrumented
+# libraries known, not failures: libFuzzer then runs in fork mode, which
+# carries on after a crash, and every saved input is replayed and judged.
 set -euo pipefail
-fuzzer=$1 seconds=${QATC_FUZZ_SECONDS:-$2} max_len=$3 rss_limit=$4 dict=$5
-shift 5
+fuzzer=$1 seconds=${QATC_FUZZ_SECONDS:-$2} max_len=$3 rss_limit=$4 foreign=$5 dict=$6
+shift 6
 work="${TEST_TMPDIR:-$(mktemp -d)}/fuzz"
 artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-$work}"
 mkdir -p "$work/corpus" "$artifacts"
@@ -29,12 +33,34 @@ options=(-max_total_time="$seconds" -rss_limit_mb="$rss_limit" -timeout=10 -max_
 if [ "${QATC_SANITIZED:-0}" = 1 ]; then
   options+=(-runs=0)
   seconds=0
+elif [ "$foreign" != - ]; then
+  options+=(-fork=1 -ignore_crashes=1 -ignore_ooms=0 -ignore_timeouts=0)
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 echo "fuzzing $(basename "$fuzzer") for ${seconds}s from $i seeds"
 # Keep libFuzzer's summary (the DONE line has the coverage) and any report;
 # drop the per-input progress lines.
+status=0
 "$fuzzer" "${options[@]}" "$work/corpus" 2>&1 |
-  grep -v -e '^#[0-9]*[[:space:]]*\(NEW\|REDUCE\|pulse\)' -e '^"' -e '^###' | tail -40
-exit "${PIPESTATUS[0]}"
+  grep -v -e '^#[0-9]*[[:space:]]*\(NEW\|REDUCE\|pulse\)' -e '^"' -e '^###' -e '^ *NEW_FUNC' | tail -40 ||
+  status=${PIPESTATUS[0]}
+[ "$foreign" != - ] || exit "$status"
+
+# The innermost frame of a report that is not the sanitizer's allocator.
+innermost_frame() {
+  grep -E '^ +#[0-9]+ 0x' | grep -v -E ' in (malloc|calloc|realloc|operator new|__interceptor_)' |
+    head -n 1
+}
+for input in "$artifacts"/crash-* "$artifacts"/leak-*; do
+  [ -e "$input" ] || continue
+  report=$("$fuzzer" "$input" 2>&1) && continue # not reproducible alone
+  frame=$(innermost_frame <<< "$report")
+  if grep -q -E "($foreign)" <<< "$frame"; then
+    echo "known, inside an uninstrumented library: $(basename "$input"): $frame"
+  else
+    echo "$report" | grep -v '^INFO' | tail -40
+    status=1
+  fi
+done
+exit "$status"
