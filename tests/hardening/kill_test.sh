@@ -10,6 +10,11 @@ source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/runtime/digits_setup.sh"
 driver="$root/tests/hardening/kill_driver.py"
 seed="${KILL_SEED:-20261127}"
 echo "kill seed $seed"
+# Sanitized builds (QATC_SANITIZED=1, --config=asan) run slower: fewer kills.
+train_kills=12 finalize_kills=100
+if [ "${QATC_SANITIZED:-0}" = 1 ]; then
+  train_kills=6 finalize_kills=30
+fi
 
 "$qatc" prepare "$work/float.qirb" -o "$work/prepared.qirb"
 for s in 1 2; do
@@ -21,10 +26,10 @@ done
 drive() { $py "$driver" "$@" | tee -a "$work/figures.txt"; }
 
 mkdir -p "$work/train" "$work/finalize"
-check "train killed 12 times at random points resumes to byte-identical parameters" \
-  drive train "$qatc" "$work/train" "$work/prepared.qirb" "$work/digits_train.npz" "$seed" 12
-check "finalize killed 100 times at random points never leaves a partial package" \
-  drive finalize "$qatc" "$work/finalize" "$work/qat1.qirb" "$work/qat2.qirb" "$seed" 100
+check "train killed $train_kills times at random points resumes to byte-identical parameters" \
+  drive train "$qatc" "$work/train" "$work/prepared.qirb" "$work/digits_train.npz" "$seed" "$train_kills"
+check "finalize killed $finalize_kills times at random points never leaves a partial package" \
+  drive finalize "$qatc" "$work/finalize" "$work/qat1.qirb" "$work/qat2.qirb" "$seed" "$finalize_kills"
 check "the finalized package is valid: it evaluates on the digits" \
   "$qatc" eval "$work/finalize/target.mlpackage" --data "$work/digits_test.npz"
 cat "$work/figures.txt"
