@@ -52,7 +52,8 @@ llvm::Expected<std::unique_ptr<Graph>> importOnnxBuffer(llvm::StringRef Bytes,
       return fileError(Name, "the graph holds " + llvm::Twine(Parsed.GraphNodes) +
                                  " nodes but qatc imports at most " +
                                  llvm::Twine(kMaxGraphFileNodes));
-    return fileError(Name, "not a valid ONNX model: the protobuf data is truncated or corrupted");
+    return fileError(Name, "not a valid ONNX model: the protobuf data is truncated, corrupted or "
+                           "nested deeper than 100 levels");
   }
   const onnx::ModelProto &Model = Parsed.Model;
   if (!Model.has_graph())

@@ -398,15 +398,18 @@ TEST_CASE("onnx: external data", "[onnx][external]") {
 
 TEST_CASE("onnx: files that are not models", "[onnx][errors]") {
   CHECK(importError("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff") ==
-        "test.onnx: not a valid ONNX model: the protobuf data is truncated or corrupted");
+        "test.onnx: not a valid ONNX model: the protobuf data is truncated, corrupted or nested "
+        "deeper than 100 levels");
   CHECK(importError("") == "test.onnx: not an ONNX model: the file holds no graph");
   CHECK(importError("\x08\x07") == "test.onnx: not an ONNX model: the file holds no graph");
   std::string Seed = seedModel().bytes();
   CHECK(importError(Seed.substr(0, Seed.size() - 100)) ==
-        "test.onnx: not a valid ONNX model: the protobuf data is truncated or corrupted");
+        "test.onnx: not a valid ONNX model: the protobuf data is truncated, corrupted or nested "
+        "deeper than 100 levels");
   // A graph field whose contents are not a GraphProto.
   CHECK(importError(std::string("\x3a\x05\xff\xff\xff\xff\xff", 7)) ==
-        "test.onnx: not a valid ONNX model: the protobuf data is truncated or corrupted");
+        "test.onnx: not a valid ONNX model: the protobuf data is truncated, corrupted or nested "
+        "deeper than 100 levels");
   CHECK(llvm::toString(importOnnxModel("/nonexistent/m.onnx", {}).takeError()) ==
         "/nonexistent/m.onnx: cannot read the file: No such file or directory");
   CHECK(llvm::toString(importOnnxModel("/", {}).takeError()) ==

@@ -23,7 +23,9 @@ $py "$root/tests/hardening/make_bad_inputs.py" --packages . "$root" || exit 1
 printf 'int unrelated(void) { return 1; }\n' > no_entry.c && cc -shared -fPIC -o no_entry.so no_entry.c
 
 # Sanitizer builds reserve terabytes of shadow memory, so they run without
-# the address-space limit (their allocator still refuses huge requests).
+# the address-space limit (their allocator still refuses huge requests), and
+# LeakSanitizer must not list the suppressions it used on stderr.
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}print_suppressions=0"
 limit=2000000
 if ! (ulimit -v "$limit"; "$qatc" --version) >/dev/null 2>&1; then
   limit=unlimited
