@@ -1,13 +1,14 @@
 //===- LaneSum.h - Double sums of float runs in a fixed lane order -*- C++ -*-===//
 //
 // The sum in double of a contiguous run of float values, added in four lanes
-// whose order the source fixes: lane k adds the values Begin + k, Begin + k +
-// 4, ... of the whole groups of four, lane 0 then adds the rest in order, and
+// whose order the source fixes: lane k adds value k of every whole group of
+// four from the start of the run, lane 0 then adds the rest in order, and
 // the total is (((0 + lane 0) + lane 1) + lane 2) + lane 3. That is the
-// order GCC gave the vectorized `omp simd` reduction this replaced, so the
-// gradient sums it serves (sumToShape, the fused scaled weight's factor
-// gradient) keep their bits; and since the lanes are explicit, the result is
-// the same whether they fill one AVX2 register or two SSE2 ones.
+// order GCC gave sumToShape's vectorized `omp simd` reduction, which this
+// replaced bit for bit; the fused scaled weight's factor gradient (which
+// added in sequence before) now adds exactly as the unfused sumToShape does.
+// The lanes are explicit, so the result is the same whether they fill one
+// AVX2 register or two SSE2 ones.
 //
 //===----------------------------------------------------------------------===//
 
