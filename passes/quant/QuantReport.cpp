@@ -1,6 +1,7 @@
 //===- QuantReport.cpp - Per-layer quantization error of a prepared graph --===//
 #include "passes/quant/QuantReport.h"
 
+#include "ir/FakeQuantizeOperands.h"
 #include "passes/quant/PreparedGraph.h"
 #include "runtime/Executor.h"
 
@@ -16,16 +17,6 @@ using runtime::Executor;
 using runtime::Tensor;
 
 namespace {
-
-/// Operand indices of fake_quantize (docs/prepare.md).
-enum FakeQuantOperand : unsigned {
-  FqInput = 0,
-  FqScale = 1,
-  FqZeroPoint = 2,
-  FqFakeQuantEnabled = 4,
-  FqMinVal = 5,
-  FqMaxVal = 6,
-};
 
 llvm::Error makeError(const llvm::Twine &Message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
@@ -73,7 +64,7 @@ std::vector<float> parameterValues(const Parameter *P) {
 std::string layerOf(const Node &FQ, FakeQuantKind Kind) {
   if (Kind == FakeQuantKind::Weight)
     return FQ.uses().begin()->user()->name().str();
-  return FQ.operand(FqInput)->name().str();
+  return FQ.operand(fake_quantize_operand::Input)->name().str();
 }
 
 /// Everything about FQ that the graph itself holds.
@@ -81,16 +72,16 @@ FakeQuantReport describeFakeQuant(const Node &FQ) {
   FakeQuantReport R;
   R.Name = FQ.name().str();
   R.Kind = isWeightFakeQuant(FQ)                ? FakeQuantKind::Weight
-           : FQ.operand(FqInput)->isPlaceholder() ? FakeQuantKind::Input
+           : FQ.operand(fake_quantize_operand::Input)->isPlaceholder() ? FakeQuantKind::Input
                                                   : FakeQuantKind::Activation;
   R.Layer = layerOf(FQ, R.Kind);
-  R.Scale = parameterValues(operandParameter(FQ, FqScale));
-  R.ZeroPoint = parameterValues(operandParameter(FQ, FqZeroPoint));
+  R.Scale = parameterValues(operandParameter(FQ, fake_quantize_operand::Scale));
+  R.ZeroPoint = parameterValues(operandParameter(FQ, fake_quantize_operand::ZeroPoint));
   R.QuantMin = FQ.getInt("quant_min");
   R.QuantMax = FQ.getInt("quant_max");
   R.Observer = FQ.attr("observer")->getString();
-  std::vector<float> Mins = parameterValues(operandParameter(FQ, FqMinVal));
-  std::vector<float> Maxs = parameterValues(operandParameter(FQ, FqMaxVal));
+  std::vector<float> Mins = parameterValues(operandParameter(FQ, fake_quantize_operand::MinVal));
+  std::vector<float> Maxs = parameterValues(operandParameter(FQ, fake_quantize_operand::MaxVal));
   // Channels never observed hold +inf / -inf.
   for (size_t C = 0; C < std::min(Mins.size(), Maxs.size()); ++C) {
     if (!std::isfinite(Mins[C]) || !std::isfinite(Maxs[C]))
@@ -121,14 +112,14 @@ ReportGraphs buildReportGraphs(const Graph &G) {
 
   R.Quantized = Base->clone();
   for (Node *FQ : R.Quantized->nodesWithOp("fake_quantize")) {
-    if (FQ->numOperands() <= FqFakeQuantEnabled || !FQ->operand(FqFakeQuantEnabled)->isGetAttr())
+    if (FQ->numOperands() <= fake_quantize_operand::FakeQuantEnabled || !FQ->operand(fake_quantize_operand::FakeQuantEnabled)->isGetAttr())
       continue;
-    Parameter *Flag = FQ->operand(FqFakeQuantEnabled)->param();
+    Parameter *Flag = FQ->operand(fake_quantize_operand::FakeQuantEnabled)->param();
     if (!Flag->isElided())
       std::fill(Flag->mutableBytes().begin(), Flag->mutableBytes().end(), uint8_t(1));
   }
   for (Node *FQ : FakeQuants) {
-    FQ->replaceAllUsesWith(FQ->operand(FqInput));
+    FQ->replaceAllUsesWith(FQ->operand(fake_quantize_operand::Input));
     Base->erase(FQ);
   }
   R.Float = std::move(Base);

@@ -33,6 +33,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/FakeQuantizeOperands.h"
 #include "runtime/Kernel.h"
 #include "runtime/Simd.h"
 #include "runtime/kernels/FusedKernels.h"
@@ -53,15 +54,7 @@ using namespace qatc::runtime::quant;
 
 namespace {
 
-enum OperandIndex : unsigned {
-  Input = 0,
-  Scale = 1,
-  ZeroPoint = 2,
-  ObserverEnabled = 3,
-  FakeQuantEnabled = 4,
-  MinVal = 5,
-  MaxVal = 6,
-};
+using namespace qatc::fake_quantize_operand;
 
 /// The parsed attributes and the input's channel layout.
 struct Config {
