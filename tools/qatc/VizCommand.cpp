@@ -96,6 +96,12 @@ llvm::Error renderWithGraphviz(llvm::StringRef Dot, llvm::StringRef Format, llvm
     if (EC)
       return makeError("cannot write a temporary file for Graphviz: " + EC.message());
     OS << Dot;
+    OS.close();
+    if (OS.has_error()) { // e.g. a full temporary folder; clear it or the stream aborts
+      std::string Reason = OS.error().message();
+      OS.clear_error();
+      return makeError("cannot write a temporary file for Graphviz: " + Reason);
+    }
   }
   std::string TypeFlag = "-T" + Format.str();
   llvm::StringRef Args[] = {*Program, TypeFlag, "-o", *Drawn, *DotPath};
