@@ -135,6 +135,13 @@ public:
     return Buffer;
   }
 
+  /// The bytes S's buffer holds: its declared size, or less when this
+  /// allocator made the buffer for a shorter archive record.
+  static size_t heldBytes(const c10::Storage &S) {
+    const auto *Buffer = S.data_ptr().cast_context<std::vector<uint8_t>>(&release);
+    return Buffer ? std::min(S.nbytes(), Buffer->size()) : S.nbytes();
+  }
+
 private:
   static constexpr size_t HugePageSize = 2 << 20;
 
@@ -148,6 +155,27 @@ private:
       madvise(reinterpret_cast<void *>(B), E - B, MADV_HUGEPAGE);
   }
 };
+
+/// True when every element T addresses lies inside the bytes its storage
+/// really holds. libtorch checks neither the sizes, strides and offset a
+/// (corrupt) archive gives a tensor against its storage nor the storage's
+/// declared size against the record it loads.
+bool fitsStorage(const at::Tensor &T) {
+  if (T.numel() == 0)
+    return true;
+  int64_t Last = T.storage_offset();
+  if (Last < 0)
+    return false;
+  for (int64_t D = 0; D < T.dim(); ++D) {
+    int64_t Step;
+    if (T.stride(D) < 0 || __builtin_mul_overflow(T.size(D) - 1, T.stride(D), &Step) ||
+        __builtin_add_overflow(Last, Step, &Last))
+      return false;
+  }
+  uint64_t End;
+  return !__builtin_mul_overflow(uint64_t(Last) + 1, uint64_t(T.element_size()), &End) &&
+         End <= AdoptableAllocator::heldBytes(T.storage());
+}
 
 /// Makes an allocator libtorch's CPU allocator for the guard's lifetime.
 class CPUAllocatorGuard {
@@ -571,6 +599,10 @@ llvm::Expected<ScriptValue> ForwardImporter::fromTensor(const at::Tensor &T,
   if (T.is_quantized() || T.layout() != c10::kStrided || !T.device().is_cpu())
     return importError(File + ": " + What +
                        " is quantized, sparse or not on the CPU; qatc imports dense float models");
+  if (!fitsStorage(T))
+    return importError(File + ": " + What +
+                       " reaches past the end of its storage; the archive is corrupt, export "
+                       "the model again");
   at::Tensor Data = T.contiguous();
   std::optional<DType> Elem = qirDType(Data.scalar_type());
   if (!Elem)

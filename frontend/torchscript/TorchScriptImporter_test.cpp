@@ -693,6 +693,15 @@ TEST_CASE("errors: files that are not TorchScript archives", "[errors]") {
         "predict); save a module whose forward is the model");
 }
 
+// Found by //tests/fuzz:torchscript_fuzz_test: a mangled archive whose tensor
+// claims 144 bytes of an 8-byte storage record made the import copy past it.
+TEST_CASE("errors: a tensor reaching past its storage", "[errors]") {
+  std::string Message = importError("frontend/torchscript/testdata/past_storage.pt");
+  INFO(Message);
+  CHECK(llvm::StringRef(Message).contains(
+      "reaches past the end of its storage; the archive is corrupt, export the model again"));
+}
+
 TEST_CASE("errors: every unsupported op is listed at once", "[errors]") {
   CHECK(importError(fixture("unsupported"), {{"x", {1, 3, 4}}}) ==
         "frontend/torchscript/fixtures/unsupported.pt: 2 unsupported op types: aten::cumsum "

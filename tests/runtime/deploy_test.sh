@@ -11,7 +11,11 @@ qatc="$root/tools/qatc"
 work="${TEST_TMPDIR}"
 py=/usr/bin/python3
 
-$py "$root/tools/fixtures/export_models.py" --out "$work" --models resnet18,mobilenet_v2 >/dev/null
+# Sanitized builds (QATC_SANITIZED=1, --config=asan) deploy resnet18 only, to
+# keep CI within its time budget.
+models=resnet18,mobilenet_v2
+[ "${QATC_SANITIZED:-0}" = 1 ] && models=resnet18
+$py "$root/tools/fixtures/export_models.py" --out "$work" --models "$models" >/dev/null
 
 # compare.py FAKE_QUANT.npz DEPLOYED.npz: prints max |logit diff| and SQNR.
 cat > "$work/compare.py" <<'PY'
@@ -57,6 +61,8 @@ calibrated_sqnr() {
   return "${PIPESTATUS[0]}"
 }
 check "resnet18: deployed SQNR >= 30 dB against the fake-quant graph" calibrated_sqnr resnet18
-check "mobilenet_v2: deployed SQNR >= 30 dB against the fake-quant graph" calibrated_sqnr mobilenet_v2
+if [ "$models" != resnet18 ]; then
+  check "mobilenet_v2: deployed SQNR >= 30 dB against the fake-quant graph" calibrated_sqnr mobilenet_v2
+fi
 cat "$work/figures.txt"
 finish
