@@ -101,6 +101,7 @@ llvm::Expected<std::string> unpackBundle(CompileRequest &R) {
     return std::string(Path);
   };
   R.ModelPath = In("digits.onnx");
+  R.ModelLabel = "bundled digits CNN (digits.onnx)";
   R.TrainData = In("digits_train.npz");
   R.EvalData = In("digits_test.npz");
   return KeepIntermediates.empty() ? std::string(Dir) : std::string();

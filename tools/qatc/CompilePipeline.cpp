@@ -284,7 +284,7 @@ llvm::json::Object compileSummaryJson(const CompileReport &Report,
   for (const StageTime &S : Report.Stages)
     Stages[S.Name] = S.Seconds;
   return llvm::json::Object{
-      {"model", Request.ModelPath},
+      {"model", Request.ModelLabel.empty() ? Request.ModelPath : Request.ModelLabel},
       {"output", Request.Output},
       {"target", mil::targetName(Request.Target)},
       {"evaluated_on", Report.EvaluatedOn},

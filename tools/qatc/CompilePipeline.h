@@ -30,6 +30,8 @@ namespace qatc {
 struct CompileRequest {
   /// The float model (.onnx or a TorchScript archive) and its import options.
   std::string ModelPath;
+  /// What the summary calls the model (default: ModelPath).
+  std::string ModelLabel;
   ImportOptions Import;
   /// A pass pipeline run on the imported graph before anything else (e.g.
   /// plugin passes); quantization decisions its passes make reach prepare.
