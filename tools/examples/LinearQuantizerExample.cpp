@@ -77,10 +77,8 @@ int main(int argc, char **argv) {
   auto Float = importModel(argv[1], Import);
   if (!Float)
     return fail(Float.takeError());
-  auto Teacher = importModel(argv[1], Import);
-  if (!Teacher)
-    return fail(Teacher.takeError());
-  auto TeacherExec = Executor::create(**Teacher);
+  std::unique_ptr<Graph> Teacher = (*Float)->clone();
+  auto TeacherExec = Executor::create(*Teacher);
   if (!TeacherExec)
     return fail(TeacherExec.takeError());
 

@@ -148,8 +148,10 @@ int runCompileCommand() {
   bool Bundled = Model.empty();
   if (llvm::Error E = setOutput(R, Bundled ? "digits.mlpackage" : ""))
     return reportError(std::move(E), ExitBadInput);
-  if (llvm::Error E = checkTrainingFlags())
-    return reportError(std::move(E), ExitBadInput);
+  auto Train = trainOptionsFromFlags();
+  if (!Train)
+    return reportError(Train.takeError(), ExitBadInput);
+  R.Train = *Train;
   if (Bundled && (!Data.empty() || !Val.empty() || !InputShapes.empty()))
     return reportError("--data, --val and --input-shape need a model; give the model file "
                        "first, or none of them to compile the bundled example",
@@ -179,10 +181,6 @@ int runCompileCommand() {
     R.TrainData = Data;
     R.EvalData = Val;
   }
-  auto Opts = trainOptionsFromFlags();
-  if (!Opts)
-    return reportError(Opts.takeError(), ExitBadInput);
-  R.Train = *Opts;
   return runPipeline(R, TempDir);
 }
 

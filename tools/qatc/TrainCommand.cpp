@@ -57,8 +57,9 @@ void applyThreadOption(int Count) {
 int runTrainCommand() {
   if (auto F = graphFormatForPath(Output); !F)
     return reportError(F.takeError(), ExitBadInput);
-  if (llvm::Error E = checkTrainingFlags())
-    return reportError(std::move(E), ExitBadInput);
+  auto Opts = trainOptionsFromFlags();
+  if (!Opts)
+    return reportError(Opts.takeError(), ExitBadInput);
   if (CheckpointEvery < 0)
     return reportError("--checkpoint-every must not be negative", ExitBadInput);
 
@@ -72,9 +73,6 @@ int runTrainCommand() {
       return reportError(V.takeError(), ExitBadInput);
     Validation = std::move(*V);
   }
-  auto Opts = trainOptionsFromFlags();
-  if (!Opts)
-    return reportError(Opts.takeError(), ExitBadInput);
   Opts->CheckpointEvery = CheckpointEvery;
   Opts->Resume = Resume;
   if (!CheckpointPath.empty() || CheckpointEvery > 0 || Resume)

@@ -55,7 +55,7 @@ llvm::Error usageError(const llvm::Twine &Message) {
 
 } // namespace
 
-llvm::Error checkTrainingFlags() {
+llvm::Expected<TrainOptions> trainOptionsFromFlags() {
   if (LearningRate <= 0)
     return usageError("--lr must be positive");
   if (BatchSize < 1 || Epochs < 1 || Steps < 0 || StepSize < 0)
@@ -67,33 +67,30 @@ llvm::Error checkTrainingFlags() {
     return usageError("--nesterov needs a positive --momentum");
   if (Threads < 0)
     return usageError("--threads must not be negative (0 uses every core)");
-  if (auto L = parseLossKind(LossName); !L)
-    return L.takeError();
-  if (auto K = parseOptimizerKind(OptimizerName); !K)
-    return K.takeError();
-  if (auto S = parseScheduleKind(ScheduleName); !S)
-    return S.takeError();
-  return llvm::Error::success();
-}
-
-llvm::Expected<TrainOptions> trainOptionsFromFlags() {
-  if (llvm::Error E = checkTrainingFlags())
-    return std::move(E);
+  auto Loss = parseLossKind(LossName);
+  if (!Loss)
+    return Loss.takeError();
+  auto Kind = parseOptimizerKind(OptimizerName);
+  if (!Kind)
+    return Kind.takeError();
+  auto Schedule = parseScheduleKind(ScheduleName);
+  if (!Schedule)
+    return Schedule.takeError();
   applyThreadOption(Threads);
   TrainOptions Opts;
-  Opts.Loss = *parseLossKind(LossName);
-  Opts.Optimizer.Kind = *parseOptimizerKind(OptimizerName);
+  Opts.Loss = *Loss;
+  Opts.Optimizer.Kind = *Kind;
   Opts.Optimizer.Momentum = Momentum;
   Opts.Optimizer.Nesterov = Nesterov;
   Opts.Optimizer.WeightDecay = WeightDecay;
-  Opts.Schedule.Kind = *parseScheduleKind(ScheduleName);
+  Opts.Schedule.Kind = *Schedule;
   Opts.Schedule.Base = LearningRate;
   Opts.Schedule.Gamma = Gamma;
+  Opts.Schedule.StepSize = StepSize; // 0: a third of the run
   Opts.BatchSize = BatchSize;
   Opts.Epochs = Epochs;
   Opts.Steps = Steps;
   Opts.Seed = Seed;
-  Opts.Schedule.StepSize = StepSize; // 0: a third of the run
   return Opts;
 }
 

@@ -16,13 +16,9 @@
 
 namespace qatc {
 
-/// The training options given on the command line, checked. Also applies
-/// --threads.
+/// The training options given on the command line, checked (the error
+/// names the option). Also applies --threads.
 llvm::Expected<runtime::TrainOptions> trainOptionsFromFlags();
-
-/// Checks the flags that do not depend on the data (before anything is
-/// loaded), so that a bad value fails fast.
-llvm::Error checkTrainingFlags();
 
 } // namespace qatc
 
