@@ -31,7 +31,10 @@ struct ForwardArgs {
   const Node &N;
   /// One tensor per operand. Parameters arrive as tensors aliasing the
   /// executor's parameter buffers, so stateful ops (batch norm running
-  /// statistics, observers) update them in place.
+  /// statistics, observers) update them in place. An operand that no later
+  /// node reads is held by this list alone (unless views of it live on), so
+  /// a kernel without SavesInputs may overwrite it when
+  /// Tensor::ownsBufferAlone() says so.
   llvm::ArrayRef<Tensor> Inputs;
   /// Training mode: batch norm uses batch statistics, dropout drops.
   bool Training = false;

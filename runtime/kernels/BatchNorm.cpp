@@ -31,8 +31,8 @@ namespace {
 /// batch_norm(div(x, s)) (Form 1) and batch_norm(add(div(x, s), b)) (Form 2)
 /// the per-channel divisor and added bias, then from Params on weight, bias,
 /// running_mean and running_var. The fused forms store the quotient x / s
-/// (div's result) once, in the first pass over each channel group, and keep
-/// it for backward instead of x.
+/// (div's result) once, in the first pass over each channel group (into x's
+/// buffer when x dies here), and keep it for backward instead of x.
 template <unsigned Form> struct BnOperands {
   static constexpr bool Scaled = Form >= 1;
   static constexpr bool HasAddedBias = Form == 2;
@@ -85,9 +85,8 @@ llvm::Expected<BnShape> checkShapes(llvm::ArrayRef<Shape> Shapes, unsigned Param
   return *S;
 }
 
-/// Q = X / S over [Begin, End) (div's quotient).
-QATC_VECTOR_CLONES void divideRun(const float *__restrict X, float *__restrict Q, int64_t Begin,
-                                  int64_t End, float S) {
+/// Q = X / S over [Begin, End) (div's quotient); Q may be X.
+QATC_VECTOR_CLONES void divideRun(const float *X, float *Q, int64_t Begin, int64_t End, float S) {
 #pragma omp simd
   for (int64_t I = Begin; I < End; ++I)
     Q[I] = X[I] / S;
@@ -122,7 +121,10 @@ llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
   const Tensor &X = A.Inputs[0];
   Tensor Mean = Tensor::empty({S->Channels}), InvStd = Tensor::empty({S->Channels});
   Tensor Y = Tensor::empty(X.shape());
-  Tensor Quotient = Ops::Scaled ? Tensor::empty(X.shape()) : Tensor();
+  // The quotient replaces x in x's own buffer when nothing else reads x.
+  Tensor Quotient;
+  if (Ops::Scaled)
+    Quotient = X.ownsBufferAlone() ? X : Tensor::empty(X.shape());
   llvm::ArrayRef<Tensor> Params = A.Inputs.drop_front(Ops::Params);
   BnForward F;
   F.Training = A.Training;
@@ -141,7 +143,7 @@ llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
   batchNormForwardLoops(*S, F, In, [&](ChannelGroup G) {
     if constexpr (Ops::Scaled) {
       const float *Divisor = A.Inputs[1].f32(), *XP = X.f32();
-      float *__restrict Q = Quotient.f32();
+      float *Q = Quotient.f32();
       forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
         divideRun(XP, Q, Begin, End, Divisor[C]);
       });

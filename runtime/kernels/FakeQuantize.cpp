@@ -23,7 +23,8 @@
 //
 // Fused forms (runtime/kernels/FusedKernels.h) run the vanilla fake quant
 // on values computed on the fly: mul(w, s) for the training form's scaled
-// conv weight (backward folds in mul's gradients) and relu/relu6 of the
+// conv weight (backward folds in mul's gradients and recomputes the mask
+// from w, s and the saved qparams) and relu/relu6 of the
 // input (the mask byte also records where the activation stops the
 // gradient), so neither the product nor the activation is stored.
 //
@@ -525,9 +526,15 @@ llvm::Error fakeQuantizeBackward(const BackwardArgs &Args,
   return llvm::Error::success();
 }
 
+/// What the fused scaled weight's forward saves for backward: w and s, then
+/// (when fake quant was on) copies of the scale and zero point it quantized
+/// with, from which backward recomputes the straight-through mask instead
+/// of reading a stored one (a byte per weight written and read back).
+enum ScaledWeightSaved : unsigned { SavedWeight, SavedFactor, SavedScale, SavedZeroPoint };
+
 /// fake_quantize(mul(w, s)) with s one factor per output channel (axis 0):
-/// operands w, s, then the fake quant's from its scale on. The product is
-/// never stored; backward saves the mask, w and s.
+/// operands w, s, then the fake quant's from its scale on. Neither the
+/// product nor a mask is stored.
 llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
   llvm::SmallVector<Tensor, 7> In(Args.Inputs.begin(), Args.Inputs.end());
   In.erase(In.begin() + 1); // the fake quant's own operands, on w
@@ -540,68 +547,70 @@ llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
     return quantError(llvm::formatv("the weight factor {0} must be f32 with one value per output "
                                     "channel of the weight {1}, quantized along axis 0",
                                     Factor.describe(), W.describe()));
-  Tensor Mask;
-  Outputs.push_back(vanillaForward(Args, In, *C, ScaledWeightValues{W.f32(), Factor.f32()},
-                                   StraightThroughMask(), true, Mask));
+  ForwardArgs Unrecorded = Args; // no mask: backward recomputes it
+  Unrecorded.Saved = nullptr;
+  Tensor NoMask;
+  Outputs.push_back(vanillaForward(Unrecorded, In, *C, ScaledWeightValues{W.f32(), Factor.f32()},
+                                   StraightThroughMask(), true, NoMask));
   if (Args.Saved) {
-    Args.Saved->push_back(Mask);
     Args.Saved->push_back(W);
     Args.Saved->push_back(Factor);
+    if (fakeQuantEnabled(In)) {
+      // The observer has just rewritten them; a later step changes them.
+      Args.Saved->push_back(In[Scale].clone());
+      llvm::SmallVector<float, 8> Zps;
+      for (int64_t Z : integerZeroPoints(In[ZeroPoint]))
+        Zps.push_back(float(Z));
+      Args.Saved->push_back(Tensor::fromFloats({C->Layout.Channels}, Zps));
+    }
   }
   return llvm::Error::success();
 }
 
-/// The scaled weight's product gradient dp at I: dy * mask (dy without a
-/// mask).
-template <bool HasMask> float scaledProductGradient(const float *G, const uint8_t *M, int64_t I) {
-  return HasMask ? G[I] * (M[I] ? 1.0f : 0.0f) : G[I];
-}
+/// One output channel's quantization as the forward ran it: whether w * f
+/// rounded at this row's scale and zero point lay inside [Lo, Hi] is the
+/// straight-through mask, recomputed with the forward's float operations.
+struct RowQuantization {
+  float Factor, Inv, Zero, Lo, Hi;
+  float passes(float W) const {
+    float Rounded = Zero + roundHalfEven(W * Factor * Inv);
+    return (Rounded >= Lo) & (Rounded <= Hi) ? 1.0f : 0.0f;
+  }
+};
 
-/// mul's factor gradient over [Begin, End) of one output channel's row: the
-/// sum of dp * w in double, in LaneSum's order (as sumRun of Broadcast.cpp
-/// adds the separate kernels' product). The products are formed a chunk at
-/// a time in one vectorized loop.
-template <bool HasMask>
-QATC_VECTOR_CLONES double scaledFactorSum(const float *G, const uint8_t *M, const float *W,
-                                          int64_t Begin, int64_t End) {
+/// Backward of [Begin, End) of one output channel's row, a chunk at a time
+/// in one element-wise loop: the product gradient dp = dy * mask (dy
+/// without a mask), mul's weight gradient dw = dp * s into DW (with StoreDw;
+/// DW may be G, each element read before it is written) and, with WantSum,
+/// mul's factor gradient, the sum of dp * w in double in LaneSum's order (as
+/// sumRun of Broadcast.cpp adds the separate kernels' product); returns the
+/// sum and adds dw's NaN probe to Probe.
+template <bool HasMask, bool StoreDw>
+QATC_VECTOR_CLONES double scaledWeightRun(const float *G, const float *W, RowQuantization Q,
+                                          float *DW, int64_t Begin, int64_t End, bool WantSum,
+                                          float &Probe) {
   constexpr int64_t Chunk = 256; // a multiple of four
   float Products[Chunk];
   LaneSum Sum;
+  float P = 0;
   for (int64_t B = Begin; B < End; B += Chunk) {
     int64_t N = std::min(Chunk, End - B);
-#pragma omp simd
-    for (int64_t K = 0; K < N; ++K)
-      Products[K] = scaledProductGradient<HasMask>(G, M, B + K) * W[B + K];
-    Sum.add(Products, N);
+#pragma omp simd reduction(+ : P)
+    for (int64_t K = 0; K < N; ++K) {
+      float Wk = W[B + K];
+      float Dp = HasMask ? G[B + K] * Q.passes(Wk) : G[B + K];
+      Products[K] = Dp * Wk;
+      if constexpr (StoreDw) {
+        float Dw = Dp * Q.Factor;
+        DW[B + K] = Dw;
+        P += Dw - Dw;
+      }
+    }
+    if (WantSum)
+      Sum.add(Products, N);
   }
-  return Sum.total();
-}
-
-/// mul's weight gradient dw = dp * s over [Begin, End) (DW may be G);
-/// returns the NaN probe of dw.
-template <bool HasMask>
-QATC_VECTOR_CLONES float scaledWeightGradientRun(const float *G, const uint8_t *M, float S,
-                                                 float *DW, int64_t Begin, int64_t End) {
-  float Probe = 0;
-#pragma omp simd reduction(+ : Probe)
-  for (int64_t I = Begin; I < End; ++I) {
-    float Dw = scaledProductGradient<HasMask>(G, M, I) * S;
-    DW[I] = Dw;
-    Probe += Dw - Dw;
-  }
-  return Probe;
-}
-
-/// Backward of [Begin, End) of output channel R's row: the factor gradient's
-/// sum (returned when WantSum), then dw into DW (when not null; after the
-/// sum, as DW may be G), its NaN probe added to Probe.
-template <bool HasMask>
-double scaledWeightRun(const float *G, const uint8_t *M, const float *W, float S, float *DW,
-                       int64_t Begin, int64_t End, bool WantSum, float &Probe) {
-  double Sum = WantSum ? scaledFactorSum<HasMask>(G, M, W, Begin, End) : 0.0;
-  if (DW)
-    Probe += scaledWeightGradientRun<HasMask>(G, M, S, DW, Begin, End);
-  return Sum;
+  Probe += P;
+  return WantSum ? Sum.total() : 0.0;
 }
 
 llvm::Error scaledWeightBackward(const BackwardArgs &Args,
@@ -609,7 +618,11 @@ llvm::Error scaledWeightBackward(const BackwardArgs &Args,
   const Tensor &Dy = Args.GradOutputs[0];
   if (!Dy.defined())
     return llvm::Error::success();
-  const Tensor &Mask = Args.Saved[0], &W = Args.Saved[1], &Factor = Args.Saved[2];
+  const Tensor &W = Args.Saved[SavedWeight], &Factor = Args.Saved[SavedFactor];
+  bool HasMask = Args.Saved.size() > SavedScale;
+  auto Attrs = readFakeQuantAttrs(Args.N);
+  if (!Attrs)
+    return Attrs.takeError();
   int64_t Rows = Factor.numel(), Row = W.numel() / std::max<int64_t>(1, Rows);
   // mul's factor gradient is summed as sumToShape sums it: a row at once,
   // or for a single row (the whole tensor) in blocks added in order.
@@ -617,29 +630,34 @@ llvm::Error scaledWeightBackward(const BackwardArgs &Args,
   Tensor DW = Args.NeedsGrad[0] ? gradientBuffer(Dy).view(W.shape()) : Tensor();
   Tensor DS = Args.NeedsGrad[1] ? Tensor::empty(Args.InputShapes[1]) : Tensor();
   const float *G = Dy.f32(), *WP = W.f32(), *S = Factor.f32();
-  const uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
+  const float *Scales = HasMask ? Args.Saved[SavedScale].f32() : nullptr;
+  const float *Zeros = HasMask ? Args.Saved[SavedZeroPoint].f32() : nullptr;
   float *DWP = DW.defined() ? DW.f32() : nullptr;
   std::atomic<bool> Finite{true};
   bool WantSum = DS.defined() && Row > 1;
-  auto RowSum = [&](int64_t R, float &Probe) {
-    double Sum = 0;
-    for (int64_t B = R * Row; B < (R + 1) * Row; B += Block) {
-      int64_t E = std::min(B + Block, (R + 1) * Row);
-      Sum += M ? scaledWeightRun<true>(G, M, WP, S[R], DWP, B, E, WantSum, Probe)
-               : scaledWeightRun<false>(G, M, WP, S[R], DWP, B, E, WantSum, Probe);
-    }
-    return Sum;
+  auto Run = [&](const RowQuantization &Q, int64_t B, int64_t E, float &Probe) {
+    if (HasMask)
+      return DWP ? scaledWeightRun<true, true>(G, WP, Q, DWP, B, E, WantSum, Probe)
+                 : scaledWeightRun<true, false>(G, WP, Q, DWP, B, E, WantSum, Probe);
+    return DWP ? scaledWeightRun<false, true>(G, WP, Q, DWP, B, E, WantSum, Probe)
+               : scaledWeightRun<false, false>(G, WP, Q, DWP, B, E, WantSum, Probe);
   };
   parallelFor(Rows, std::max<int64_t>(1, kMaskGrain / std::max<int64_t>(1, Row)),
               [&](int64_t Begin, int64_t End) {
                 float Probe = 0;
                 for (int64_t R = Begin; R < End; ++R) {
+                  RowQuantization Q{S[R], 0.0f, 0.0f, float(Attrs->Range.Min),
+                                    float(Attrs->Range.Max)};
+                  if (HasMask) {
+                    Q.Inv = 1.0f / Scales[R];
+                    Q.Zero = Zeros[R];
+                  }
                   // A one-element row: sumToShape returns the product as it
                   // is (read before dw may overwrite dy in place).
-                  float Dp = Row == 1 ? (M ? scaledProductGradient<true>(G, M, R)
-                                           : scaledProductGradient<false>(G, M, R))
-                                      : 0.0f;
-                  double Sum = RowSum(R, Probe);
+                  float Dp = Row == 1 ? (HasMask ? G[R] * Q.passes(WP[R]) : G[R]) : 0.0f;
+                  double Sum = 0;
+                  for (int64_t B = R * Row; B < (R + 1) * Row; B += Block)
+                    Sum += Run(Q, B, std::min(B + Block, (R + 1) * Row), Probe);
                   if (DS.defined())
                     DS.f32()[R] = Row == 1 ? Dp * WP[R] : float(Sum);
                 }
