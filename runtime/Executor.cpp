@@ -249,6 +249,8 @@ unsigned Executor::applyFusions(std::vector<NodeInfo> &Plan) {
     for (Node *A : F->Absorbed) {
       NodeInfo &Info = Plan[IndexOf[A]];
       InFusion[IndexOf[A]] = true;
+      // A fused batch norm still freezes with the model's batch norms.
+      Root.FreezableBatchNorm |= Info.FreezableBatchNorm;
       Info.Absorbed = true;
       Info.Kernel = nullptr;
       Info.Operands.clear();

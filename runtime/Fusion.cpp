@@ -29,7 +29,9 @@ bool isPerChannel(const Node &N, unsigned Rank, int64_t Channels) {
   return true;
 }
 
-std::optional<Fusion> matchScaledBatchNorm(Node &Root) {
+/// The conv + batch norm training tail batch_norm([add](div(x, s), b)) at
+/// its batch norm Root, as a fusion rooted there.
+std::optional<Fusion> scaledBatchNormTail(Node &Root) {
   if (!Root.isCallTo("batch_norm") || !isF32Tensor(Root))
     return std::nullopt;
   const Type &T = Root.type();
@@ -75,6 +77,50 @@ llvm::SmallVector<Node *, 8> replaceInput(const Node &Root, llvm::ArrayRef<Node 
   return Operands;
 }
 
+/// fake_quantize([relu|relu6](tail)) with tail a scaledBatchNormTail whose
+/// intermediate results have no other use, rooted at the fake quant.
+std::optional<Fusion> matchQuantizedBatchNorm(Node &Root) {
+  if (!isVanillaFakeQuantize(Root))
+    return std::nullopt;
+  Node *BatchNorm = Root.operand(0), *Activation = nullptr;
+  if (isSoleInput(BatchNorm, "relu", Root) || isSoleInput(BatchNorm, "relu6", Root)) {
+    Activation = BatchNorm;
+    BatchNorm = Activation->operand(0);
+  }
+  if (!isSoleInput(BatchNorm, "batch_norm", Activation ? *Activation : Root))
+    return std::nullopt;
+  std::optional<Fusion> Tail = scaledBatchNormTail(*BatchNorm);
+  if (!Tail)
+    return std::nullopt;
+  Fusion F;
+  F.Name = !Activation                     ? "fake_quantize+batch_norm+div"
+           : Activation->isCallTo("relu") ? "fake_quantize+relu+batch_norm+div"
+                                          : "fake_quantize+relu6+batch_norm+div";
+  F.Kernel = &quantizedBatchNormKernel(Tail->Absorbed.size() == 2,
+                                       !Activation ? "" : Activation->opName());
+  F.Absorbed = Tail->Absorbed;
+  F.Absorbed.push_back(BatchNorm);
+  if (Activation)
+    F.Absorbed.push_back(Activation);
+  F.Operands = Tail->Operands;
+  for (unsigned I = 1; I < Root.numOperands(); ++I)
+    F.Operands.push_back(Root.operand(I));
+  return F;
+}
+
+/// The training tail at batch norm Root, unless a fake quant fuses it
+/// whole (matchQuantizedBatchNorm at that fake quant).
+std::optional<Fusion> matchScaledBatchNorm(Node &Root) {
+  if (Root.hasOneUse()) {
+    Node *User = Root.uses().begin()->user();
+    if (User->hasOneUse() && (User->isCallTo("relu") || User->isCallTo("relu6")))
+      User = User->uses().begin()->user();
+    if (matchQuantizedBatchNorm(*User))
+      return std::nullopt;
+  }
+  return scaledBatchNormTail(Root);
+}
+
 std::optional<Fusion> matchScaledWeight(Node &Root) {
   if (!isVanillaFakeQuantize(Root))
     return std::nullopt;
@@ -118,7 +164,8 @@ std::optional<Fusion> matchActivation(Node &Root) {
 } // namespace
 
 std::optional<Fusion> runtime::matchFusion(Node &Root) {
-  for (auto Match : {matchScaledBatchNorm, matchScaledWeight, matchActivation})
+  for (auto Match :
+       {matchScaledBatchNorm, matchQuantizedBatchNorm, matchScaledWeight, matchActivation})
     if (std::optional<Fusion> F = Match(Root))
       return F;
   return std::nullopt;

@@ -40,7 +40,9 @@ struct Fusion {
 ///    shape [1, C, 1, ...]: the tail of the conv + batch norm training form;
 ///  * fake_quantize(mul(w, s)), s of shape [O, 1, ...] and the fake quant
 ///    per channel along axis 0: the training form's scaled weight;
-///  * fake_quantize(relu(x)) and fake_quantize(relu6(x)).
+///  * fake_quantize(relu(x)) and fake_quantize(relu6(x));
+///  * fake_quantize of that tail, directly or through relu or relu6 (the
+///    whole chain is one fusion then, rooted at the fake quant).
 /// Fake quants are vanilla (not learnable).
 std::optional<Fusion> matchFusion(Node &Root);
 

@@ -177,13 +177,40 @@ void addRun(const BnShape &S, double &Total, double Run) {
     Total = float(Total) + float(Run);
 }
 
+/// Runs shorter than this (small planes) are summed by scalar code: a
+/// vectorized reduction costs more to set up and combine than it saves.
+constexpr int64_t kShortRun = 32;
+
 /// One run of the fused form's backward: dz = D(I); with StoreDx, div's x
-/// gradient dz / s into DX; the run's sums (in double, from 0, as sumRun of
-/// Broadcast.cpp) of div's divisor gradient -dz * (q / s) and of dz; the
-/// NaN probe of DX into Probe.
+/// gradient dz / s into DX; the run's sums (in double, from 0, in LaneSum's
+/// order, as sumRun of Broadcast.cpp adds them) of div's divisor gradient
+/// -dz * (q / s) and of dz; the NaN probe of DX into Probe. GCC's
+/// vectorized reduction adds in that order; a short run adds in it by hand.
 template <bool StoreDx, typename Gradient>
 void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t Begin,
                        int64_t End, double &DivisorSum, double &BiasSum, float &Probe) {
+  auto Element = [&](int64_t I, double &Divisor, double &Bias) {
+    float Dz = D(I);
+    if constexpr (StoreDx) {
+      float V = Dz / Sc;
+      DX[I] = V;
+      Probe += V - V;
+    }
+    Divisor += -Dz * (Q[I] / Sc);
+    Bias += Dz;
+  };
+  if (End - Begin < kShortRun) {
+    double Divisor[4] = {0, 0, 0, 0}, Bias[4] = {0, 0, 0, 0};
+    int64_t I = Begin;
+    for (; I + 4 <= End; I += 4)
+      for (int Lane = 0; Lane < 4; ++Lane)
+        Element(I + Lane, Divisor[Lane], Bias[Lane]);
+    for (; I < End; ++I)
+      Element(I, Divisor[0], Bias[0]);
+    DivisorSum = (((0.0 + Divisor[0]) + Divisor[1]) + Divisor[2]) + Divisor[3];
+    BiasSum = (((0.0 + Bias[0]) + Bias[1]) + Bias[2]) + Bias[3];
+    return;
+  }
   double RunDivisor = 0, RunBias = 0;
   float P = 0;
 #pragma omp simd reduction(+ : RunDivisor, RunBias, P)
@@ -240,11 +267,36 @@ float storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> 
   return Probe;
 }
 
+/// Out = the gradient Dy gated by the mask M (gatedGradient) over the runs of
+/// channel group G: one contiguous span per batch. Out may be Dy.
+template <GradientGate Gate>
+QATC_VECTOR_CLONES void gateGroup(const BnShape &S, ChannelGroup G, const float *Dy,
+                                  const uint8_t *__restrict M, float *Out) {
+  for (int64_t B = 0; B < S.Batch; ++B) {
+    int64_t Begin = S.base(B, G.Begin), End = S.base(B, G.End);
+#pragma omp simd
+    for (int64_t I = Begin; I < End; ++I)
+      Out[I] = gatedGradient<Gate>(Dy[I], M[I]);
+  }
+}
+
+/// A fused consumer's mask over the batch norm's output and which byte it
+/// holds (gatedScaledBatchNormBackward).
+struct OutputGate {
+  const Tensor &Mask;
+  GradientGate Kind;
+};
+
+/// Batch norm backward; with Gate, the output gradient is first gated by a
+/// fused fake quant's mask, a channel group at a time (into the gradient's
+/// own buffer when nothing else holds it).
 template <typename Ops>
-llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tensor> Grads) {
-  const Tensor &DY = A.GradOutputs[0];
-  if (!DY.defined())
+llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tensor> Grads,
+                              const OutputGate *Gate) {
+  const Tensor &Incoming = A.GradOutputs[0];
+  if (!Incoming.defined())
     return llvm::Error::success();
+  Tensor DY = !Gate || Incoming.ownsBufferAlone() ? Incoming : Tensor::empty(Incoming.shape());
   auto S = checkShapes(A.InputShapes, Ops::Params);
   if (!S)
     return S.takeError();
@@ -269,7 +321,16 @@ llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tenso
   InputValues<Ops> In{Kept[0].f32(), Ops::HasAddedBias ? Kept[2].f32() : nullptr};
   const float *Divisor = Ops::Scaled ? Kept[1].f32() : nullptr;
   std::atomic<bool> Finite{true};
-  batchNormBackwardLoops(*S, B, In, [&](ChannelGroup G, auto Dx) {
+  auto GateGroup = [&](ChannelGroup G) {
+    if (!Gate)
+      return;
+    const uint8_t *M = Gate->Mask.data<uint8_t>();
+    if (Gate->Kind == GradientGate::StraightThrough)
+      gateGroup<GradientGate::StraightThrough>(*S, G, Incoming.f32(), M, DY.f32());
+    else
+      gateGroup<GradientGate::Activation>(*S, G, Incoming.f32(), M, DY.f32());
+  };
+  batchNormBackwardLoops(*S, B, In, GateGroup, [&](ChannelGroup G, auto Dx) {
     if (storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor),
                             Data(DAddedBias)) != 0)
       Finite = false;
@@ -294,9 +355,14 @@ template <typename Ops> bool batchNormDifferentiable(const Node &, unsigned I) {
   return I < Ops::Params + 2;
 }
 
+template <typename Ops>
+llvm::Error ungatedBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tensor> Grads) {
+  return batchNormBackward<Ops>(A, Grads, nullptr);
+}
+
 template <unsigned Form> OpKernel batchNormKernel() {
   using Ops = BnOperands<Form>;
-  return OpKernel{batchNormForward<Ops>, batchNormBackward<Ops>,
+  return OpKernel{batchNormForward<Ops>, ungatedBackward<Ops>,
                   Ops::Scaled ? SavesNothing : SavesInputs, batchNormDifferentiable<Ops>};
 }
 
@@ -344,6 +410,17 @@ bool batchNormScaleDifferentiable(const Node &, unsigned I) { return I == 0; }
 const OpKernel &qatc::runtime::scaledBatchNormKernel(bool WithAddedBias) {
   static const OpKernel Scaled = batchNormKernel<1>(), ScaledWithBias = batchNormKernel<2>();
   return WithAddedBias ? ScaledWithBias : Scaled;
+}
+
+llvm::Error qatc::runtime::gatedScaledBatchNormBackward(bool WithAddedBias, const BackwardArgs &A,
+                                                       llvm::MutableArrayRef<Tensor> Grads,
+                                                       const Tensor &Mask, GradientGate Gate) {
+  if (A.GradOutputs[0].defined() && Mask.numel() != A.GradOutputs[0].numel())
+    return kernelError("the fused fake quant's mask {0} does not match the gradient {1}",
+                       Mask.describe(), A.GradOutputs[0].describe());
+  OutputGate G{Mask, Gate};
+  return WithAddedBias ? batchNormBackward<BnOperands<2>>(A, Grads, &G)
+                       : batchNormBackward<BnOperands<1>>(A, Grads, &G);
 }
 
 void qatc::runtime::registerBatchNormKernels(KernelTable &Table) {

@@ -206,14 +206,16 @@ template <typename InputValue> struct BnInputGradient {
 /// Batch norm backward: the weight and bias gradients, and per channel group
 /// G a call Output(G, Dx) where Dx[C - G.Begin] is channel C's input gradient
 /// functor (a BnInputGradient), for Output to store or reduce run by run
-/// (forEachRun).
-template <typename InputFn, typename OutputFn>
+/// (forEachRun). Prologue(G) runs first for each channel group (a fused
+/// caller writes the group's output gradient there).
+template <typename InputFn, typename PrologueFn, typename OutputFn>
 void batchNormBackwardLoops(const BnShape &S, const BnBackward &A, InputFn &&Input,
-                            OutputFn &&Output) {
+                            PrologueFn &&Prologue, OutputFn &&Output) {
   using Gradient = BnInputGradient<decltype(Input(int64_t(0)))>;
   const int64_t Count = S.count();
   const float *DY = A.DY;
   forEachChannelGroup(S, [&](ChannelGroup G) {
+    Prologue(G);
     llvm::SmallVector<double, 16> SumDY(G.size(), 0.0), SumDYXc(G.size(), 0.0);
     groupSums(S, G, SumDY.data(),
               [DY](int64_t) { return [DY](int64_t I) { return double(DY[I]); }; });

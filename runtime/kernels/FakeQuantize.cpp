@@ -38,6 +38,7 @@
 #include "runtime/Kernel.h"
 #include "runtime/Simd.h"
 #include "runtime/kernels/FusedKernels.h"
+#include "runtime/kernels/GradientGates.h"
 #include "runtime/kernels/LaneSum.h"
 #include "runtime/kernels/ReluFormulas.h"
 #include "runtime/quant/QParamTensors.h"
@@ -179,20 +180,21 @@ template <typename Act> struct GatedMask {
 };
 
 /// Fake-quantizes the values V(I) over [Begin, End) with scale S and zero
-/// point Z into [Lo, Hi]; with a mask, Mask[I] = MaskOf(I, in range).
+/// point Z into [Lo, Hi]; with a mask, Mask[I] = MaskOf(I, in range). Out
+/// may be the buffer V and MaskOf read: element I is read before it is
+/// written.
 template <typename ValueFn, typename MaskFn>
-QATC_VECTOR_CLONES void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf,
-                                        float *__restrict Out, uint8_t *__restrict Mask,
-                                        int64_t Begin, int64_t End, float S, float Z, float Lo,
-                                        float Hi) {
+QATC_VECTOR_CLONES void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf, float *Out,
+                                        uint8_t *__restrict Mask, int64_t Begin, int64_t End,
+                                        float S, float Z, float Lo, float Hi) {
   float Inv = 1.0f / S;
   if (MaskOf) {
     MaskFn M = *MaskOf;
 #pragma omp simd
     for (int64_t I = Begin; I < End; ++I) {
       float Rounded = Z + roundHalfEven(V(I) * Inv);
-      Out[I] = (clampToRange(Rounded, Lo, Hi) - Z) * S;
       Mask[I] = M(I, (Rounded >= Lo) & (Rounded <= Hi));
+      Out[I] = (clampToRange(Rounded, Lo, Hi) - Z) * S;
     }
     return;
   }
@@ -202,13 +204,15 @@ QATC_VECTOR_CLONES void fakeQuantizeRun(ValueFn V, const MaskFn *MaskOf,
 }
 
 /// The fake-quantized values of a tensor of shape Dims laid out as L, with
-/// per-channel Scales and integer-valued ZeroPoints; Mask (when defined) gets
+/// per-channel Scales and integer-valued ZeroPoints, in Y (allocated when
+/// undefined; it may hold the values read); Mask (when defined) gets
 /// MaskOf(I, in range).
 template <typename ValuesFn, typename MaskFn>
 Tensor fakeQuantize(llvm::ArrayRef<int64_t> Dims, const ChannelLayout &L, QuantRange Range,
                     llvm::ArrayRef<float> Scales, llvm::ArrayRef<float> ZeroPoints,
-                    ValuesFn Values, MaskFn MaskOf, const Tensor &Mask) {
-  Tensor Y = Tensor::empty(Dims);
+                    ValuesFn Values, MaskFn MaskOf, const Tensor &Mask, Tensor Y = Tensor()) {
+  if (!Y.defined())
+    Y = Tensor::empty(Dims);
   float *Out = Y.f32();
   uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float Lo = float(Range.Min), Hi = float(Range.Max);
@@ -287,9 +291,10 @@ bool observesRows(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Conf
 /// the values instead of two.
 template <typename ValuesFn, typename MaskFn>
 Tensor observeAndQuantizeRows(llvm::ArrayRef<Tensor> In, const Config &C, ValuesFn Values,
-                              MaskFn MaskOf, const Tensor &Mask) {
+                              MaskFn MaskOf, const Tensor &Mask, Tensor Y) {
   const ChannelLayout &L = C.Layout;
-  Tensor Y = Tensor::empty(In[Input].shape());
+  if (!Y.defined())
+    Y = Tensor::empty(In[Input].shape());
   float *Out = Y.f32();
   uint8_t *M = Mask.defined() ? Mask.data<uint8_t>() : nullptr;
   float *RunMin = In[MinVal].f32(), *RunMax = In[MaxVal].f32();
@@ -323,7 +328,9 @@ Tensor observeAndQuantizeRows(llvm::ArrayRef<Tensor> In, const Config &C, Values
 /// The vanilla (non-learnable) forward on the values of a tensor of In[0]'s
 /// shape: observe, then the output and, when recording, the mask from MaskOf
 /// (with fake quant disabled: the values and MaskOf(I, true), or no mask
-/// with NoMaskWhenDisabled).
+/// with NoMaskWhenDisabled). The output overwrites In[0] when the kernel
+/// holds it alone (ForwardArgs::Inputs): a buffer already in cache instead
+/// of a cold one.
 template <typename ValuesFn, typename MaskFn>
 Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C,
                       ValuesFn Values, MaskFn MaskOf, bool NoMaskWhenDisabled, Tensor &Mask) {
@@ -331,8 +338,9 @@ Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const 
   bool Enabled = fakeQuantEnabled(In);
   if (Args.Saved && (Enabled || !NoMaskWhenDisabled))
     Mask = Tensor::empty(Dims, DType::U8);
+  Tensor Reuse = In[Input].ownsBufferAlone() ? In[Input] : Tensor();
   if (Enabled && observesRows(Args, In, C))
-    return observeAndQuantizeRows(In, C, Values, MaskOf, Mask);
+    return observeAndQuantizeRows(In, C, Values, MaskOf, Mask, Reuse);
   observeValues(Args, In, C, Values);
   if (!Enabled)
     return passValues(Dims, C.Layout, Values, MaskOf, Mask);
@@ -340,7 +348,7 @@ Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const 
   for (int64_t Z : integerZeroPoints(In[ZeroPoint]))
     Zps.push_back(float(Z));
   return fakeQuantize(Dims, C.Layout, C.Attrs.Range, floatValues(In[Scale]), Zps, Values, MaskOf,
-                      Mask);
+                      Mask, Reuse);
 }
 
 llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
@@ -386,7 +394,7 @@ QATC_VECTOR_CLONES float maskRun(const float *G, const uint8_t *__restrict M, fl
   float Probe = 0;
 #pragma omp simd reduction(+ : Probe)
   for (int64_t I = 0; I < N; ++I) {
-    float V = G[I] * (M[I] ? 1.0f : 0.0f);
+    float V = straightThroughGradient(G[I], M[I]);
     Out[I] = V;
     Probe += V - V;
   }
@@ -698,9 +706,7 @@ QATC_VECTOR_CLONES float gatedRun(const float *G, const uint8_t *__restrict M, f
   float Probe = 0;
 #pragma omp simd reduction(+ : Probe)
   for (int64_t I = 0; I < N; ++I) {
-    int State = M[I]; // an int, or GCC leaves the loop scalar
-    float Masked = G[I] * (State == 2 ? 1.0f : 0.0f);
-    float V = State == 0 ? 0.0f : Masked;
+    float V = activationGradient(G[I], M[I]);
     Out[I] = V;
     Probe += V - V;
   }
@@ -758,7 +764,12 @@ const OpKernel *qatc::runtime::activationFakeQuantizeKernel(llvm::StringRef Acti
   return nullptr;
 }
 
+const OpKernel &qatc::runtime::fakeQuantizeKernel() {
+  static const OpKernel K{fakeQuantizeForward, fakeQuantizeBackward, SavesNothing,
+                          fakeQuantizeDifferentiable};
+  return K;
+}
+
 void qatc::runtime::registerFakeQuantizeKernels(KernelTable &Table) {
-  Table["fake_quantize"] =
-      OpKernel{fakeQuantizeForward, fakeQuantizeBackward, SavesNothing, fakeQuantizeDifferentiable};
+  Table["fake_quantize"] = fakeQuantizeKernel();
 }

@@ -12,6 +12,7 @@
 #define QATC_RUNTIME_KERNELS_FUSEDKERNELS_H
 
 #include "runtime/Kernel.h"
+#include "runtime/kernels/GradientGates.h"
 
 namespace qatc {
 namespace runtime {
@@ -34,6 +35,26 @@ const OpKernel &scaledWeightFakeQuantizeKernel();
 /// quant's, with x for its input; the node passed to it is the
 /// fake_quantize.
 const OpKernel *activationFakeQuantizeKernel(llvm::StringRef Activation);
+
+/// fake_quantize(Activation(tail), ...) with tail the scaledBatchNormKernel
+/// chain, Activation "relu", "relu6" or "" (none) and a vanilla fake quant:
+/// the training tail with the fake quant of its output. Operands: the
+/// scaled batch norm's, then the fake quant's from its scale on; the node
+/// passed to it is the fake_quantize. The fake quant writes over the batch
+/// norm's output, and backward applies its mask inside the batch norm's own
+/// loops instead of in a pass of its own.
+const OpKernel &quantizedBatchNormKernel(bool WithAddedBias, llvm::StringRef Activation);
+
+/// fake_quantize's own kernel.
+const OpKernel &fakeQuantizeKernel();
+
+/// The backward of scaledBatchNormKernel(WithAddedBias) when its output
+/// gradient reaches it through a fake quant that saved Mask (Gate says
+/// which byte): the batch norm gates each channel group's gradient as it
+/// starts on the group.
+llvm::Error gatedScaledBatchNormBackward(bool WithAddedBias, const BackwardArgs &A,
+                                         llvm::MutableArrayRef<Tensor> Grads,
+                                         const Tensor &Mask, GradientGate Gate);
 
 } // namespace runtime
 } // namespace qatc
