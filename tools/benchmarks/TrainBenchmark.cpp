@@ -7,7 +7,10 @@
 // and mobilenet_v2 at 3x64x64 (batch 16); SGD with momentum 0.9 everywhere.
 // Both sides train the same seeded weights on the same batch with the same
 // thread count; every configuration runs in a fresh process so that peak
-// memory is its own. PyTorch runs with glibc malloc told to keep memory
+// memory is its own. qatc's float and QAT steps are also timed in turns
+// (a few steps each) in one process, so that its overhead compares steps
+// taken under the same conditions: on this shared VM a process can run a
+// third slower than the one before it. PyTorch runs with glibc malloc told to keep memory
 // (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_), which
 // makes its steps several times faster here: the peer at its best.
 //
@@ -18,6 +21,9 @@
 #include "frontend/Importer.h"
 #include "passes/quant/ConfigResolver.h"
 #include "passes/quant/Prepare.h"
+#include "runtime/Loss.h"
+#include "runtime/MilestoneStepper.h"
+#include "runtime/Optimizer.h"
 #include "runtime/Parallel.h"
 #include "runtime/Trainer.h"
 
@@ -30,6 +36,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <fstream>
 
 #include <unistd.h>
@@ -54,6 +61,7 @@ static cl::opt<std::string> ChildOnnx("child-onnx", cl::Hidden);
 static cl::opt<std::string> ChildData("child-data", cl::Hidden);
 static cl::opt<std::string> ChildLoss("child-loss", cl::Hidden);
 static cl::opt<bool> ChildQat("child-qat", cl::Hidden);
+static cl::opt<bool> ChildPaired("child-paired", cl::Hidden);
 
 namespace {
 
@@ -117,6 +125,131 @@ size_t procStatusBytes(llvm::StringRef Key) {
   return 0;
 }
 
+/// The child's training options: the whole dataset (one batch) per step.
+TrainOptions childTrainOptions(const Dataset &Data, int64_t NumSteps) {
+  TrainOptions Opts;
+  Opts.Loss = llvm::StringRef(ChildLoss) == "ce" ? LossKind::CrossEntropy
+                                                 : LossKind::MeanSquaredError;
+  Opts.Optimizer.Momentum = 0.9;
+  Opts.Schedule.Base = 1e-3;
+  Opts.BatchSize = Data.size();
+  Opts.Steps = NumSteps;
+  return Opts;
+}
+
+bool prepareDefault(Graph &G) {
+  auto Resolver = ConfigResolver::create(defaultLinearQuantizerConfig());
+  if (!Resolver) {
+    llvm::errs() << llvm::toString(Resolver.takeError()) << "\n";
+    return false;
+  }
+  if (!prepareForQAT(G, *Resolver)) {
+    llvm::errs() << "prepare failed\n";
+    return false;
+  }
+  return true;
+}
+
+double median(std::vector<double> V) {
+  if (V.empty())
+    return -1;
+  std::nth_element(V.begin(), V.begin() + V.size() / 2, V.end());
+  return V[V.size() / 2];
+}
+
+/// One graph's training loop, step by step: the step train() takes
+/// (milestones, forward, loss, backward, optimizer), on the whole dataset.
+struct SteppedRun {
+  std::unique_ptr<Graph> G;
+  std::unique_ptr<Executor> E;
+  std::unique_ptr<MilestoneStepper> Milestones;
+  std::unique_ptr<Optimizer> Opt;
+  std::vector<double> Ms;
+
+  llvm::Error start(std::unique_ptr<Graph> Graph, const TrainOptions &Opts) {
+    G = std::move(Graph);
+    auto ExecOrErr = Executor::create(*G);
+    if (!ExecOrErr)
+      return ExecOrErr.takeError();
+    E = std::move(*ExecOrErr);
+    Milestones = std::make_unique<MilestoneStepper>(*E);
+    Opt = std::make_unique<Optimizer>(Opts.Optimizer);
+    return llvm::Error::success();
+  }
+
+  llvm::Error step(const Tensor &X, const Tensor &Y, const TrainOptions &Opts, bool Timed) {
+    auto T0 = std::chrono::steady_clock::now();
+    Milestones->step();
+    RunOptions Run;
+    Run.Training = Run.UpdateState = Run.RecordGradients = true;
+    auto Out = E->forward({X}, Run);
+    if (!Out)
+      return Out.takeError();
+    auto L = computeLoss(Opts.Loss, Out->front(), Y);
+    if (!L)
+      return L.takeError();
+    if (llvm::Error Err = E->backward({L->Grad}))
+      return Err;
+    Opt->step(*E, Opts.Schedule.Base);
+    auto T1 = std::chrono::steady_clock::now();
+    if (Timed)
+      Ms.push_back(std::chrono::duration<double, std::milli>(T1 - T0).count());
+    return llvm::Error::success();
+  }
+};
+
+/// Paired child mode: the float and the prepared graph take training steps
+/// in turns in one process, so that both medians see the same machine (on
+/// a shared VM the speed of a process can change by a third from one run to
+/// the next). Prints the two medians of the timed steps as one JSON line.
+int runPairedChild() {
+  setNumThreads(Threads);
+  auto Float = importModel(ChildOnnx, ImportOptions());
+  if (!Float) {
+    llvm::errs() << llvm::toString(Float.takeError()) << "\n";
+    return 1;
+  }
+  std::unique_ptr<Graph> Prepared = (*Float)->clone();
+  if (!prepareDefault(*Prepared))
+    return 1;
+  auto Data = Dataset::load(ChildData);
+  if (!Data) {
+    llvm::errs() << llvm::toString(Data.takeError()) << "\n";
+    return 1;
+  }
+  TrainOptions Opts = childTrainOptions(*Data, Steps);
+  std::vector<int64_t> All(Data->size());
+  for (int64_t I = 0; I < Data->size(); ++I)
+    All[I] = I;
+  auto [X, Y] = Data->gather(All);
+  SteppedRun Runs[2];
+  constexpr int WarmUp = 3;
+  for (int Qat = 0; Qat < 2; ++Qat) {
+    llvm::Error Err = Runs[Qat].start(std::move(Qat ? Prepared : *Float), Opts);
+    for (int Step = 0; !Err && Step < WarmUp + Steps; ++Step)
+      Err = Runs[Qat].step(X, Y, Opts, false);
+    if (Err) {
+      llvm::errs() << llvm::toString(std::move(Err)) << "\n";
+      return 1;
+    }
+  }
+  // Turns of a few steps, the first of each untimed: it finds the caches
+  // full of the other graph's buffers.
+  constexpr int TimedPerTurn = 4;
+  for (int Done = 0; Done < Steps; Done += TimedPerTurn)
+    for (SteppedRun &R : Runs)
+      for (int Step = 0; Step <= TimedPerTurn; ++Step)
+        if (llvm::Error Err = R.step(X, Y, Opts, Step > 0)) {
+          llvm::errs() << llvm::toString(std::move(Err)) << "\n";
+          return 1;
+        }
+  llvm::outs() << llvm::json::Value(llvm::json::Object{
+                      {"float_ms_per_step", median(Runs[0].Ms)},
+                      {"qat_ms_per_step", median(Runs[1].Ms)}})
+               << "\n";
+  return 0;
+}
+
 /// Child mode: import, optionally prepare, train, print one JSON line.
 int runChild() {
   setNumThreads(Threads);
@@ -126,25 +259,14 @@ int runChild() {
     llvm::errs() << llvm::toString(G.takeError()) << "\n";
     return 1;
   }
-  if (ChildQat) {
-    auto Resolver = ConfigResolver::create(defaultLinearQuantizerConfig());
-    if (!Resolver || !prepareForQAT(**G, *Resolver)) {
-      llvm::errs() << "prepare failed\n";
-      return 1;
-    }
-  }
+  if (ChildQat && !prepareDefault(**G))
+    return 1;
   auto Data = Dataset::load(ChildData);
   if (!Data) {
     llvm::errs() << llvm::toString(Data.takeError()) << "\n";
     return 1;
   }
-  TrainOptions Opts;
-  Opts.Loss = llvm::StringRef(ChildLoss) == "ce" ? LossKind::CrossEntropy
-                                                 : LossKind::MeanSquaredError;
-  Opts.Optimizer.Momentum = 0.9;
-  Opts.Schedule.Base = 1e-3;
-  Opts.BatchSize = Data->size();
-  Opts.Steps = Steps + 3;
+  TrainOptions Opts = childTrainOptions(*Data, Steps + 3);
   double Flops = 3 * forwardFlops(**G, Data->size());
   size_t StartRss = procStatusBytes("VmRSS:");
   auto Summary = train(*G, *Data, nullptr, Opts);
@@ -208,7 +330,7 @@ double num(const std::optional<llvm::json::Object> &O, llvm::StringRef Key) {
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "qatc training steps against eager PyTorch\n");
   if (!ChildOnnx.empty())
-    return runChild();
+    return ChildPaired ? runPairedChild() : runChild();
 
   std::string Self = llvm::sys::fs::getMainExecutable(argv[0], (void *)&runChild);
   std::string ScriptPath = Script;
@@ -251,36 +373,40 @@ int main(int argc, char **argv) {
       llvm::outs() << C.Name << ": export failed\n";
       continue;
     }
-    std::optional<llvm::json::Object> Q[2], T[2];
+    std::vector<std::string> Child = {"--child-onnx", Stem + ".onnx", "--child-data",
+                                      Stem + ".npz", "--child-loss", C.Loss,
+                                      "--steps", std::to_string(Steps), "--threads",
+                                      std::to_string(Threads)};
+    std::vector<std::string> PairedChild = Child, QatChild = Child;
+    PairedChild.push_back("--child-paired");
+    QatChild.push_back("--child-qat");
+    std::optional<llvm::json::Object> Paired = runJson(Self, PairedChild);
+    std::optional<llvm::json::Object> QatRun = runJson(Self, QatChild);
+    std::optional<llvm::json::Object> T[2];
     for (int Qat = 0; Qat < 2; ++Qat) {
-      std::vector<std::string> Child = {"--child-onnx", Stem + ".onnx", "--child-data",
-                                        Stem + ".npz", "--child-loss", C.Loss,
-                                        "--steps", std::to_string(Steps), "--threads",
-                                        std::to_string(Threads)};
-      if (Qat)
-        Child.push_back("--child-qat");
-      Q[Qat] = runJson(Self, Child);
       std::vector<std::string> Run = {ScriptPath, "run", "--mode", Qat ? "qat" : "float",
                                       "--steps", std::to_string(Steps), "--threads",
                                       std::to_string(Threads)};
       Run.insert(Run.end(), Common.begin(), Common.end());
       T[Qat] = runJson(Python, Run, MallocEnv);
     }
-    double QF = num(Q[0], "ms_per_step"), TF = num(T[0], "ms_per_step");
-    double QQ = num(Q[1], "ms_per_step"), TQ = num(T[1], "ms_per_step");
+    double QF = num(Paired, "float_ms_per_step"), TF = num(T[0], "ms_per_step");
+    double QQ = num(Paired, "qat_ms_per_step"), TQ = num(T[1], "ms_per_step");
     llvm::outs() << llvm::formatv(
         "{0,-26} {1,9:F2} {2,9:F2} {3,9:F2} {4,9:F2} {5,7:F2} {6,6:F1}% {7,6:F1}% {8,8:F1} "
         "{9,8:F1} {10,8:F1} {11,7:F1}\n",
         C.Name, QF, TF, QQ, TQ, QQ / TQ, (QQ / QF - 1) * 100, (TQ / TF - 1) * 100,
-        num(Q[1], "peak_rss_bytes") / 1e6, num(T[1], "peak_rss_bytes") / 1e6,
-        (num(Q[1], "peak_rss_bytes") - num(Q[1], "start_rss_bytes")) / 1e6,
-        num(Q[1], "gflops"));
+        num(QatRun, "peak_rss_bytes") / 1e6, num(T[1], "peak_rss_bytes") / 1e6,
+        (num(QatRun, "peak_rss_bytes") - num(QatRun, "start_rss_bytes")) / 1e6,
+        num(QatRun, "gflops"));
     llvm::outs().flush();
   }
   llvm::outs() << "\nratio = qatc QAT step / PyTorch QAT step (target <= 0.8); ovh = QAT step / "
-                  "float step - 1 (target <= 15%); MB = peak RSS of the QAT process; MB+q = "
-                  "qatc's peak RSS growth during training; GF/s = qatc QAT conv/linear FLOPs "
-                  "(3x forward) per second. OpenBLAS sgemm peak: bazel run //tools:kernel_benchmark\n";
+                  "float step - 1 (target <= 15%); qatc's float and QAT steps are timed in "
+                  "turns of 4 steps in one process, PyTorch's in a process each; MB = peak "
+                  "RSS of the QAT process; MB+q = qatc's peak RSS growth during training; "
+                  "GF/s = qatc QAT conv/linear FLOPs (3x forward) per second. OpenBLAS sgemm "
+                  "peak: bazel run //tools:kernel_benchmark\n";
   llvm::sys::fs::remove_directories(Dir);
   return 0;
 }
