@@ -37,6 +37,10 @@ struct FormOptions {
   bool WithBias = true;
   /// "relu", "relu6" or "" (the batch norm's output is quantized directly).
   std::string Activation = "relu";
+  /// The range of the batch norm's weights: negative ones reverse the
+  /// order of a channel's outputs, which the fused fake quant's observer
+  /// must follow.
+  float WeightLo = 0.5f, WeightHi = 1.5f;
 };
 
 /// A u8 flag tensor.
@@ -99,7 +103,7 @@ std::unique_ptr<Graph> trainingForm(const FormOptions &O, std::mt19937 &Rng) {
   int64_t N = O.N, C = O.C, H = O.H;
   Node *X = F.B.placeholder("x", Type::tensor(DType::F32, {N, 3, H, H}));
   Node *R = F.B.placeholder("r", Type::tensor(DType::F32, {N, C, H, H}));
-  Node *Weight = F.random("bn.weight", {C}, 0.5f, 1.5f);
+  Node *Weight = F.random("bn.weight", {C}, O.WeightLo, O.WeightHi);
   Node *RunVar = F.random("bn.running_var", {C}, 0.5f, 2);
   Node *Scale = F.call("batch_norm_scale", {Weight, RunVar});
   Node *W = F.call("mul", {F.random("w", {C, 3, 3, 3}, -1, 1), F.reshape(Scale, {C, 1, 1, 1})});
@@ -201,6 +205,19 @@ TEST_CASE("fused training-form chains give the separate kernels' bits", "[fusion
   }
   SECTION("large enough for several threads") {
     O.N = 8, O.C = 16, O.H = 24;
+    checkFusedMatchesUnfused(O, 2);
+  }
+  SECTION("batch norm weights of both signs") {
+    O.WeightLo = -1.5f;
+    for (const char *Act : {"relu", "relu6", ""}) {
+      INFO("activation '" << Act << "'");
+      O.Activation = Act;
+      checkFusedMatchesUnfused(O, 2);
+    }
+  }
+  SECTION("negative batch norm weights, no activation") {
+    O.WeightLo = -1.5f, O.WeightHi = -0.5f;
+    O.Activation = "";
     checkFusedMatchesUnfused(O, 2);
   }
 }

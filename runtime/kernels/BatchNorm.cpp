@@ -85,11 +85,20 @@ llvm::Expected<BnShape> checkShapes(llvm::ArrayRef<Shape> Shapes, unsigned Param
   return *S;
 }
 
-/// Q = X / S over [Begin, End) (div's quotient); Q may be X.
-QATC_VECTOR_CLONES void divideRun(const float *X, float *Q, int64_t Begin, int64_t End, float S) {
+/// Q = X / D[c] over the runs of channel group G (div's quotient; Q may be
+/// X). One call covers the group, so short runs (small planes) do not each
+/// pay for a call; the loops are written out (forEachRun's order) because
+/// GCC compiles a lambda defined in a cloned function for the baseline
+/// only.
+QATC_VECTOR_CLONES void divideGroup(const BnShape &S, ChannelGroup G, const float *X,
+                                    const float *D, float *Q) {
+  for (int64_t B = 0; B < S.Batch; ++B)
+    for (int64_t C = G.Begin; C < G.End; ++C) {
+      float Divisor = D[C];
 #pragma omp simd
-  for (int64_t I = Begin; I < End; ++I)
-    Q[I] = X[I] / S;
+      for (int64_t I = S.base(B, C); I < S.base(B, C) + S.Plane; ++I)
+        Q[I] = X[I] / Divisor;
+    }
 }
 
 /// Out = D(I) over [Begin, End); returns the NaN probe of what it stored
@@ -142,11 +151,7 @@ llvm::Error batchNormForward(const ForwardArgs &A, TensorList &Outputs) {
                       Ops::HasAddedBias ? A.Inputs[2].f32() : nullptr};
   batchNormForwardLoops(*S, F, In, [&](ChannelGroup G) {
     if constexpr (Ops::Scaled) {
-      const float *Divisor = A.Inputs[1].f32(), *XP = X.f32();
-      float *Q = Quotient.f32();
-      forEachRun(*S, G, [&](int64_t C, int64_t Begin, int64_t End) {
-        divideRun(XP, Q, Begin, End, Divisor[C]);
-      });
+      divideGroup(*S, G, X.f32(), A.Inputs[1].f32(), Quotient.f32());
     }
   });
   if (A.Saved) {
