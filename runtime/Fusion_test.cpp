@@ -6,7 +6,9 @@
 // and one that does not, for four training steps: all enabled (twice), fake
 // quant disabled, then observers disabled and batch norm frozen. Outputs,
 // every parameter gradient and every parameter (observer state and running
-// statistics included) must agree bit for bit, with and without the conv
+// statistics included) must agree bit for bit (but for the gradients the
+// fused tail takes in closed form with batch statistics, which agree to
+// float32 rounding noise), with and without the conv
 // bias, for relu, relu6 and no activation, on shapes with a plane, without
 // one (1x1), with a batch of one, and large enough for several threads.
 // Checked passes (CheckFinite) name the node inside a chain that made a NaN.
@@ -22,6 +24,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -128,6 +131,17 @@ bool sameBits(const Tensor &A, const Tensor &B) {
                                                                      A.byteSize()) == 0));
 }
 
+/// Every element of A within 1e-7 + 1e-5 |b| of B's (rounding noise of a
+/// sum of a few hundred float32 terms).
+bool closeTo(const Tensor &A, const Tensor &B) {
+  if (!A.defined() || !B.defined() || A.numel() != B.numel())
+    return false;
+  for (int64_t I = 0; I < A.numel(); ++I)
+    if (!(std::fabs(A.f32()[I] - B.f32()[I]) <= 1e-7f + 1e-5f * std::fabs(B.f32()[I])))
+      return false;
+  return true;
+}
+
 /// Sets every parameter whose name ends with Suffix to the u8 flag On.
 void setFlags(Executor &E, llvm::StringRef Suffix, bool On) {
   for (Parameter &P : E.graph().params())
@@ -174,7 +188,16 @@ void checkFusedMatchesUnfused(const FormOptions &O, unsigned ExpectedFusions) {
       const Parameter *B = Graphs[1]->lookupParameter(A.name());
       INFO("parameter " << A.name().str());
       CHECK(sameBits(E[0]->parameter(&A), E[1]->parameter(B)));
-      CHECK(sameBits(E[0]->gradient(&A), E[1]->gradient(B)));
+      // With batch statistics the fused tail gives s (batch_norm_scale of
+      // bn.weight) and b (conv.bias) their gradients in closed form, where
+      // the separate kernels leave float32 rounding noise (b's exact
+      // gradient is 0): those agree to the noise, everything else bit for
+      // bit.
+      bool ClosedForm = Step != 3 && (A.name() == "bn.weight" || A.name() == "conv.bias");
+      if (ClosedForm)
+        CHECK(closeTo(E[0]->gradient(&A), E[1]->gradient(B)));
+      else
+        CHECK(sameBits(E[0]->gradient(&A), E[1]->gradient(B)));
     }
   }
 }

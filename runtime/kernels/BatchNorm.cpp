@@ -238,16 +238,71 @@ void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t 
 /// Stores the input gradient and, for the fused forms, the divisor and added
 /// bias gradients of one channel group.
 /// Returns the NaN probe of the input gradient written.
+/// dx = dz / s[c] over the runs of channel group G (div's x gradient);
+/// returns the NaN probe. One call covers the group (see divideGroup).
+template <typename Gradient>
+QATC_VECTOR_CLONES float quotientGradientGroup(const BnShape &S, ChannelGroup G,
+                                               llvm::ArrayRef<Gradient> Dx, const float *Divisor,
+                                               float *__restrict DX) {
+  float Probe = 0;
+  for (int64_t B = 0; B < S.Batch; ++B)
+    for (int64_t C = G.Begin; C < G.End; ++C) {
+      Gradient D = Dx[C - G.Begin];
+      float Sc = Divisor[C];
+#pragma omp simd reduction(+ : Probe)
+      for (int64_t I = S.base(B, C); I < S.base(B, C) + S.Plane; ++I) {
+        float V = D(I) / Sc;
+        DX[I] = V;
+        Probe += V - V;
+      }
+    }
+  return Probe;
+}
+
+/// What the fused forms' closed-form gradients need (training mode): the
+/// per-channel sums of dy * (u - mean) for the batch norm's input u, its
+/// 1 / sqrt(var + eps), weight and eps.
+struct ClosedForm {
+  llvm::ArrayRef<double> SumDYXc;
+  const float *InvStd, *Weight;
+  double Eps;
+};
+
+/// Stores the input gradient and, for the fused forms, the divisor and added
+/// bias gradients of one channel group.
+/// In training mode (Closed given) the fused forms' divisor and bias
+/// gradients come in closed form from the batch norm's sums instead of a
+/// sum over every element: with batch statistics, batch norm's input
+/// gradient dz sums to 0 over a channel, so add's b gets exactly 0, and
+/// sum(dz * u) = w * invstd^3 * eps * sum(dy * (u - mean)), so div's s gets
+/// -that / s. The separate kernels sum the same quantities element by
+/// element, which leaves float32 rounding noise around these values (the
+/// only place fused results differ from theirs).
+/// Returns the NaN probe of the input gradient written.
 template <typename Ops, typename Gradient>
 float storeGradients(const BnShape &S, ChannelGroup G, llvm::ArrayRef<Gradient> Dx,
                      const float *Q, const float *Divisor, float *DX, float *DDivisor,
-                     float *DAddedBias) {
+                     float *DAddedBias, const ClosedForm *Closed) {
   float Probe = 0;
   if constexpr (!Ops::Scaled) {
     if (DX)
       forEachRun(S, G, [&](int64_t C, int64_t Begin, int64_t End) {
         Probe += storeRun(Dx[C - G.Begin], DX, Begin, End);
       });
+    return Probe;
+  }
+  if (Closed) {
+    if (DX)
+      Probe = quotientGradientGroup(S, G, Dx, Divisor, DX);
+    for (int64_t C = G.Begin; C < G.End; ++C) {
+      double Inv = Closed->InvStd[C];
+      double SumDzU =
+          Closed->Weight[C] * Inv * Inv * Inv * Closed->Eps * Closed->SumDYXc[C - G.Begin];
+      if (DDivisor)
+        DDivisor[C] = float(-SumDzU / Divisor[C]);
+      if (DAddedBias)
+        DAddedBias[C] = 0.0f;
+    }
     return Probe;
   }
   // div's gradients: dz / s for x, -dz * ((x / s) / s) for s; add passes dz.
@@ -335,11 +390,14 @@ llvm::Error batchNormBackward(const BackwardArgs &A, llvm::MutableArrayRef<Tenso
     else
       gateGroup<GradientGate::Activation>(*S, G, Incoming.f32(), M, DY.f32());
   };
-  batchNormBackwardLoops(*S, B, In, GateGroup, [&](ChannelGroup G, auto Dx) {
-    if (storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor),
-                            Data(DAddedBias)) != 0)
-      Finite = false;
-  });
+  double Eps = A.N.getFloat("eps");
+  batchNormBackwardLoops(
+      *S, B, In, GateGroup, [&](ChannelGroup G, auto Dx, llvm::ArrayRef<double> SumDYXc) {
+        ClosedForm Closed{SumDYXc, B.InvStd, B.Weight, Eps};
+        if (storeGradients<Ops>(*S, G, Dx, In.X, Divisor, Data(DX), Data(DDivisor),
+                                Data(DAddedBias), B.Training ? &Closed : nullptr) != 0)
+          Finite = false;
+      });
   // The input gradient was probed as it was written.
   if (DX.defined() && !A.GradientFinite.empty())
     A.GradientFinite[0] = Finite;

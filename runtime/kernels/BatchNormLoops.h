@@ -204,9 +204,10 @@ template <typename InputValue> struct BnInputGradient {
 };
 
 /// Batch norm backward: the weight and bias gradients, and per channel group
-/// G a call Output(G, Dx) where Dx[C - G.Begin] is channel C's input gradient
-/// functor (a BnInputGradient), for Output to store or reduce run by run
-/// (forEachRun). Prologue(G) runs first for each channel group (a fused
+/// G a call Output(G, Dx, SumDYXc) where Dx[C - G.Begin] is channel C's
+/// input gradient functor (a BnInputGradient), for Output to store or reduce
+/// run by run (forEachRun), and SumDYXc[C - G.Begin] channel C's sum of
+/// dy * (x - mean) in double. Prologue(G) runs first for each channel group (a fused
 /// caller writes the group's output gradient there).
 template <typename InputFn, typename PrologueFn, typename OutputFn>
 void batchNormBackwardLoops(const BnShape &S, const BnBackward &A, InputFn &&Input,
@@ -236,7 +237,7 @@ void batchNormBackwardLoops(const BnShape &S, const BnBackward &A, InputFn &&Inp
       }
       Dx.push_back(D);
     }
-    Output(G, llvm::ArrayRef<Gradient>(Dx));
+    Output(G, llvm::ArrayRef<Gradient>(Dx), llvm::ArrayRef<double>(SumDYXc));
   });
 }
 

@@ -4,7 +4,11 @@
 // (runtime/Fusion.h) match the chains at plan time and call these instead of
 // the nodes' own kernels, so the chain's intermediate tensors are never
 // stored and each element is visited in fewer passes. Every kernel computes
-// exactly what the separate kernels compute, operation for operation.
+// exactly what the separate kernels compute, operation for operation, with
+// one exception: in training mode the batch norm tail's divisor and added
+// bias gradients come in closed form from the batch norm's own sums (exact
+// where the separate kernels' element-by-element sums leave rounding
+// noise; BatchNorm.cpp, storeGradients).
 //
 //===----------------------------------------------------------------------===//
 
