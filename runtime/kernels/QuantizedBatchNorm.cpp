@@ -8,7 +8,8 @@
 // hands the fake quant's mask to the batch norm, which gates each channel
 // group's gradient as it starts on the group: the gradient is no longer
 // gated in a pass of its own and then read back from memory. Results are the
-// separate kernels' bits.
+// separate kernels' bits but for the tail's closed-form gradients
+// (FusedKernels.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,12 +23,13 @@ using namespace qatc::runtime;
 
 namespace {
 
-/// The chain's shape: whether the tail adds a bias, and its activation.
+/// The chain's shape: whether the tail adds a bias, and its activation (0:
+/// none, 1: relu, 2: relu6).
 template <bool WithAddedBias, int Activation> struct Chain {
   /// The scaled batch norm's operands: x, s, [b,] weight, bias,
   /// running_mean, running_var.
   static constexpr unsigned BatchNormOperands = WithAddedBias ? 7 : 6;
-  /// 0: none, 1: relu, 2: relu6.
+  /// The fake quant's kernel (fused with the activation).
   static const OpKernel &fakeQuantize() {
     return Activation == 0 ? fakeQuantizeKernel()
                            : *activationFakeQuantizeKernel(Activation == 1 ? "relu" : "relu6");
