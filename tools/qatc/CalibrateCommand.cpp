@@ -1,5 +1,6 @@
 //===- CalibrateCommand.cpp - `qatc calibrate`: run observers on data -----===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 
 #include "ir/GraphFile.h"
 #include "runtime/Executor.h"
@@ -15,9 +16,13 @@ namespace qatc {
 namespace cl = llvm::cl;
 using namespace runtime;
 
-static cl::SubCommand CalibrateCmd("calibrate",
-                                   "Run a prepared graph's observers over data (inference mode) "
-                                   "without training");
+cl::SubCommand &calibrateSubCommand() {
+  static cl::SubCommand Cmd("calibrate",
+                            "Run a prepared graph's observers over data (inference mode) "
+                            "without training");
+  return Cmd;
+}
+static cl::SubCommand &CalibrateCmd = calibrateSubCommand();
 
 static cl::opt<std::string> Input(cl::Positional, cl::desc("<prepared .qir/.qirb>"), cl::Required,
                                   cl::sub(CalibrateCmd), cl::cat(qatcCategory()));
@@ -29,17 +34,14 @@ static cl::opt<std::string> Output("o", cl::desc("Write the calibrated graph her
                                    cl::cat(qatcCategory()));
 static cl::opt<int64_t> BatchSize("batch-size", cl::desc("Samples per forward pass (32)"),
                                   cl::init(32), cl::sub(CalibrateCmd), cl::cat(qatcCategory()));
-static cl::opt<int> Threads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
-                            cl::sub(CalibrateCmd), cl::cat(qatcCategory()));
-
-cl::SubCommand &calibrateSubCommand() { return CalibrateCmd; }
 
 int runCalibrateCommand() {
   if (auto F = graphFormatForPath(Output); !F)
     return reportError(F.takeError(), ExitBadInput);
   if (BatchSize < 1)
     return reportError("--batch-size must be at least 1", ExitBadInput);
-  applyThreadOption(Threads);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   auto Arrays = readNpz(Data);
   if (!Arrays)
     return reportError(Arrays.takeError(), ExitBadInput);

@@ -68,8 +68,6 @@ llvm::cl::SubCommand &compileSubCommand();
 llvm::cl::SubCommand &demoSubCommand();
 llvm::cl::SubCommand &reportSubCommand();
 llvm::cl::SubCommand &vizSubCommand();
-/// Applies a --threads value (0 keeps the default: every core).
-void applyThreadOption(int Count);
 
 } // namespace qatc
 

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 #include "tools/qatc/CompilePipeline.h"
 #include "tools/qatc/DemoBundle.h"
 #include "tools/qatc/PluginOption.h"
@@ -28,8 +29,12 @@ cl::SubCommand &compileSubCommand() {
   return Cmd;
 }
 static cl::SubCommand &CompileCmd = compileSubCommand();
-static cl::SubCommand DemoCmd("demo", "Compile the bundled float digits CNN on scikit-learn's "
-                                      "digits data to a Core ML package");
+cl::SubCommand &demoSubCommand() {
+  static cl::SubCommand Cmd("demo", "Compile the bundled float digits CNN on scikit-learn's "
+                            "digits data to a Core ML package");
+  return Cmd;
+}
+static cl::SubCommand &DemoCmd = demoSubCommand();
 
 static cl::opt<std::string> Model(cl::Positional,
                                   cl::desc("<model .onnx/.pt> (none: the bundled digits CNN)"),
@@ -74,10 +79,6 @@ static cl::opt<std::string> Passes("passes",
                                    cl::value_desc("pipeline"), cl::sub(CompileCmd),
                                    cl::cat(qatcCategory()));
 static PluginOption Plugins(CompileCmd);
-static cl::opt<int> DemoThreads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
-                                cl::sub(DemoCmd), cl::cat(qatcCategory()));
-
-cl::SubCommand &demoSubCommand() { return DemoCmd; }
 
 namespace {
 
@@ -188,9 +189,8 @@ int runDemoCommand() {
   CompileRequest R;
   if (llvm::Error E = setOutput(R, "digits.mlpackage"))
     return reportError(std::move(E), ExitBadInput);
-  if (DemoThreads < 0)
-    return reportError("--threads must not be negative (0 uses every core)", ExitBadInput);
-  applyThreadOption(DemoThreads);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   auto Dir = unpackBundle(R);
   if (!Dir)
     return reportError(Dir.takeError(), ExitBadInput);

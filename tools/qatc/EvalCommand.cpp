@@ -1,5 +1,6 @@
 //===- EvalCommand.cpp - `qatc eval`: loss and accuracy on a dataset ------===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 
 #include "runtime/Trainer.h"
 
@@ -11,7 +12,11 @@ namespace qatc {
 namespace cl = llvm::cl;
 using namespace runtime;
 
-static cl::SubCommand EvalCmd("eval", "Report loss and accuracy of a graph on a dataset");
+cl::SubCommand &evalSubCommand() {
+  static cl::SubCommand Cmd("eval", "Report loss and accuracy of a graph on a dataset");
+  return Cmd;
+}
+static cl::SubCommand &EvalCmd = evalSubCommand();
 
 static cl::opt<std::string> Input(cl::Positional, cl::desc("<input .qir/.qirb/.mlpackage>"),
                                   cl::Required, cl::sub(EvalCmd), cl::cat(qatcCategory()));
@@ -23,17 +28,14 @@ static cl::opt<std::string> LossName("loss", cl::desc("cross_entropy (default) o
                                      cl::cat(qatcCategory()));
 static cl::opt<int64_t> BatchSize("batch-size", cl::desc("Samples per forward pass (256)"),
                                   cl::init(256), cl::sub(EvalCmd), cl::cat(qatcCategory()));
-static cl::opt<int> Threads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
-                            cl::sub(EvalCmd), cl::cat(qatcCategory()));
 static cl::opt<bool> Json("json", cl::desc("Print {loss, accuracy, samples} as JSON"),
                           cl::sub(EvalCmd), cl::cat(qatcCategory()));
-
-cl::SubCommand &evalSubCommand() { return EvalCmd; }
 
 int runEvalCommand() {
   if (BatchSize < 1)
     return reportError("--batch-size must be at least 1", ExitBadInput);
-  applyThreadOption(Threads);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   auto Loss = parseLossKind(LossName);
   if (!Loss)
     return reportError(Loss.takeError(), ExitBadInput);

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 
 #include "ir/GraphFile.h"
 #include "passes/quant/QuantReport.h"
@@ -23,8 +24,12 @@ namespace qatc {
 namespace cl = llvm::cl;
 using namespace runtime;
 
-static cl::SubCommand ReportCmd("report", "Per-layer qparams, observed ranges and SQNR of a "
-                                          "prepared graph against its float form");
+cl::SubCommand &reportSubCommand() {
+  static cl::SubCommand Cmd("report", "Per-layer qparams, observed ranges and SQNR of a "
+                            "prepared graph against its float form");
+  return Cmd;
+}
+static cl::SubCommand &ReportCmd = reportSubCommand();
 
 static cl::opt<std::string> Model(cl::Positional, cl::desc("<prepared .qir/.qirb>"), cl::Required,
                                   cl::sub(ReportCmd), cl::cat(qatcCategory()));
@@ -44,10 +49,6 @@ static cl::opt<double> ThresholdDb("threshold-db",
                                    cl::init(20), cl::sub(ReportCmd), cl::cat(qatcCategory()));
 static cl::opt<int64_t> BatchSize("batch-size", cl::desc("Samples per forward pass (32)"),
                                   cl::init(32), cl::sub(ReportCmd), cl::cat(qatcCategory()));
-static cl::opt<int> Threads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
-                            cl::sub(ReportCmd), cl::cat(qatcCategory()));
-
-cl::SubCommand &reportSubCommand() { return ReportCmd; }
 
 namespace {
 
@@ -81,7 +82,8 @@ llvm::Expected<std::vector<Tensor>> bindArrays(const NamedTensors &Arrays,
 } // namespace
 
 int runReportCommand() {
-  applyThreadOption(Threads);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   if (BatchSize < 1)
     return reportError("--batch-size must be at least 1", ExitBadInput);
   if (!Html.empty() && !llvm::StringRef(Html).endswith(".html"))

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 
 #include "passes/mil/MilNames.h"
 #include "runtime/Executor.h"
@@ -25,7 +26,11 @@ namespace qatc {
 namespace cl = llvm::cl;
 using namespace runtime;
 
-static cl::SubCommand RunCmd("run", "Run a model (.qir, .qirb or .mlpackage) on .npy inputs");
+cl::SubCommand &runSubCommand() {
+  static cl::SubCommand Cmd("run", "Run a model (.qir, .qirb or .mlpackage) on .npy inputs");
+  return Cmd;
+}
+static cl::SubCommand &RunCmd = runSubCommand();
 
 static cl::opt<std::string> Model(cl::Positional, cl::desc("<model .qir/.qirb/.mlpackage>"),
                                   cl::Required, cl::sub(RunCmd), cl::cat(qatcCategory()));
@@ -37,10 +42,6 @@ static cl::list<std::string> Inputs("input",
 static cl::opt<std::string> Output("o", cl::desc("Write the outputs here (.npz)"),
                                    cl::value_desc("path"), cl::Required, cl::sub(RunCmd),
                                    cl::cat(qatcCategory()));
-static cl::opt<int> Threads("threads", cl::desc("Threads (default: every core)"), cl::init(0),
-                            cl::sub(RunCmd), cl::cat(qatcCategory()));
-
-cl::SubCommand &runSubCommand() { return RunCmd; }
 
 namespace {
 
@@ -133,7 +134,8 @@ llvm::Expected<std::vector<Tensor>> bindInputs(llvm::ArrayRef<Node *> Placeholde
 } // namespace
 
 int runRunCommand() {
-  applyThreadOption(Threads);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   if (!llvm::StringRef(Output).endswith(".npz"))
     return reportError("-o must name an .npz file, not '" + Output + "'", ExitBadInput);
   auto G = loadModelGraph(Model);

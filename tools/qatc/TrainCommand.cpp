@@ -49,11 +49,6 @@ static cl::opt<bool> Json("json", cl::desc("Print a JSON summary on stdout"), cl
 static cl::opt<int64_t> CrashAfterStep("crash-after-step", cl::Hidden, cl::init(0),
                                        cl::sub(TrainCmd));
 
-void applyThreadOption(int Count) {
-  if (Count > 0)
-    setNumThreads(Count);
-}
-
 int runTrainCommand() {
   if (auto F = graphFormatForPath(Output); !F)
     return reportError(F.takeError(), ExitBadInput);

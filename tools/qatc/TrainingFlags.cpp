@@ -1,6 +1,7 @@
 //===- TrainingFlags.cpp - Training options shared by train and compile ---===//
 #include "tools/qatc/TrainingFlags.h"
 #include "tools/qatc/CommandSupport.h"
+#include "tools/qatc/ThreadsFlag.h"
 
 namespace qatc {
 
@@ -46,8 +47,6 @@ cl::opt<int64_t> Steps("steps", cl::desc("Run length in steps (overrides --epoch
                        cl::init(0), Both, cl::cat(qatcCategory()));
 cl::opt<uint64_t> Seed("seed", cl::desc("Seed of shuffling and dropout (default 0)"),
                        cl::init(0), Both, cl::cat(qatcCategory()));
-cl::opt<int> Threads("threads", cl::desc("Threads (default: every core)"), cl::init(0), Both,
-                     cl::cat(qatcCategory()));
 
 llvm::Error usageError(const llvm::Twine &Message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), Message);
@@ -65,8 +64,6 @@ llvm::Expected<TrainOptions> trainOptionsFromFlags() {
     return usageError("--momentum and --weight-decay must not be negative");
   if (Nesterov && Momentum <= 0)
     return usageError("--nesterov needs a positive --momentum");
-  if (Threads < 0)
-    return usageError("--threads must not be negative (0 uses every core)");
   auto Loss = parseLossKind(LossName);
   if (!Loss)
     return Loss.takeError();
@@ -76,7 +73,8 @@ llvm::Expected<TrainOptions> trainOptionsFromFlags() {
   auto Schedule = parseScheduleKind(ScheduleName);
   if (!Schedule)
     return Schedule.takeError();
-  applyThreadOption(Threads);
+  if (llvm::Error E = applyThreadsFlag())
+    return E;
   TrainOptions Opts;
   Opts.Loss = *Loss;
   Opts.Optimizer.Kind = *Kind;
