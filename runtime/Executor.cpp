@@ -8,7 +8,6 @@
 
 #include "ir/Verifier.h"
 
-#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -339,11 +338,12 @@ llvm::Expected<TensorList> Executor::forward(llvm::ArrayRef<Tensor> Inputs,
       Args.clear();
       for (unsigned Op : Info.Operands)
         Args.push_back(Values[Op].front());
-      // A value read for the last time, by this operand alone, leaves the
-      // table now: Args then holds its only reference, and the kernel may
-      // write into its buffer (ForwardArgs::Inputs).
+      // A value read for the last time leaves the table now: Args then
+      // holds its only reference (two, so no kernel writes into it, when
+      // it is read twice), and the kernel may write into its buffer
+      // (ForwardArgs::Inputs).
       for (unsigned Op : Info.Operands)
-        if (Plan[Op].LastUse == I && llvm::count(Info.Operands, Op) == 1)
+        if (Plan[Op].LastUse == I)
           Values[Op].clear();
       bool Recording = WantGrads && Info.RequiresGrad;
       ForwardArgs FA{N, Args};

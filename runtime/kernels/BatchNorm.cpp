@@ -182,40 +182,13 @@ void addRun(const BnShape &S, double &Total, double Run) {
     Total = float(Total) + float(Run);
 }
 
-/// Runs shorter than this (small planes) are summed by scalar code: a
-/// vectorized reduction costs more to set up and combine than it saves.
-constexpr int64_t kShortRun = 32;
-
 /// One run of the fused form's backward: dz = D(I); with StoreDx, div's x
-/// gradient dz / s into DX; the run's sums (in double, from 0, in LaneSum's
-/// order, as sumRun of Broadcast.cpp adds them) of div's divisor gradient
-/// -dz * (q / s) and of dz; the NaN probe of DX into Probe. GCC's
-/// vectorized reduction adds in that order; a short run adds in it by hand.
+/// gradient dz / s into DX; the run's sums (in double, from 0, as sumRun of
+/// Broadcast.cpp) of div's divisor gradient -dz * (q / s) and of dz; the
+/// NaN probe of DX into Probe.
 template <bool StoreDx, typename Gradient>
 void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t Begin,
                        int64_t End, double &DivisorSum, double &BiasSum, float &Probe) {
-  auto Element = [&](int64_t I, double &Divisor, double &Bias) {
-    float Dz = D(I);
-    if constexpr (StoreDx) {
-      float V = Dz / Sc;
-      DX[I] = V;
-      Probe += V - V;
-    }
-    Divisor += -Dz * (Q[I] / Sc);
-    Bias += Dz;
-  };
-  if (End - Begin < kShortRun) {
-    double Divisor[4] = {0, 0, 0, 0}, Bias[4] = {0, 0, 0, 0};
-    int64_t I = Begin;
-    for (; I + 4 <= End; I += 4)
-      for (int Lane = 0; Lane < 4; ++Lane)
-        Element(I + Lane, Divisor[Lane], Bias[Lane]);
-    for (; I < End; ++I)
-      Element(I, Divisor[0], Bias[0]);
-    DivisorSum = (((0.0 + Divisor[0]) + Divisor[1]) + Divisor[2]) + Divisor[3];
-    BiasSum = (((0.0 + Bias[0]) + Bias[1]) + Bias[2]) + Bias[3];
-    return;
-  }
   double RunDivisor = 0, RunBias = 0;
   float P = 0;
 #pragma omp simd reduction(+ : RunDivisor, RunBias, P)
@@ -235,9 +208,6 @@ void scaledGradientRun(Gradient D, const float *Q, float Sc, float *DX, int64_t 
   Probe += P;
 }
 
-/// Stores the input gradient and, for the fused forms, the divisor and added
-/// bias gradients of one channel group.
-/// Returns the NaN probe of the input gradient written.
 /// dx = dz / s[c] over the runs of channel group G (div's x gradient);
 /// returns the NaN probe. One call covers the group (see divideGroup).
 template <typename Gradient>

@@ -325,18 +325,30 @@ Tensor observeAndQuantizeRows(llvm::ArrayRef<Tensor> In, const Config &C, Values
   return Y;
 }
 
+/// When a recorded vanilla forward stores its mask for backward.
+enum class MaskRecord {
+  /// Also with fake quant disabled (MaskOf(I, true)): a fused activation's
+  /// gate is still needed.
+  Always,
+  /// Only while fake-quantizing (disabled, the gradient passes unmasked).
+  WhileQuantizing,
+  /// Never: backward recomputes it.
+  Never,
+};
+
 /// The vanilla (non-learnable) forward on the values of a tensor of In[0]'s
-/// shape: observe, then the output and, when recording, the mask from MaskOf
-/// (with fake quant disabled: the values and MaskOf(I, true), or no mask
-/// with NoMaskWhenDisabled). The output overwrites In[0] when the kernel
-/// holds it alone (ForwardArgs::Inputs): a buffer already in cache instead
-/// of a cold one.
+/// shape: observe, then the output and, when recording and Record says so,
+/// the mask from MaskOf (with fake quant disabled: the values and
+/// MaskOf(I, true)). The output overwrites In[0] when the kernel holds it
+/// alone (ForwardArgs::Inputs): a buffer already in cache instead of a cold
+/// one.
 template <typename ValuesFn, typename MaskFn>
 Tensor vanillaForward(const ForwardArgs &Args, llvm::ArrayRef<Tensor> In, const Config &C,
-                      ValuesFn Values, MaskFn MaskOf, bool NoMaskWhenDisabled, Tensor &Mask) {
+                      ValuesFn Values, MaskFn MaskOf, MaskRecord Record, Tensor &Mask) {
   llvm::ArrayRef<int64_t> Dims = In[Input].shape();
   bool Enabled = fakeQuantEnabled(In);
-  if (Args.Saved && (Enabled || !NoMaskWhenDisabled))
+  if (Args.Saved && (Record == MaskRecord::Always ||
+                     (Record == MaskRecord::WhileQuantizing && Enabled)))
     Mask = Tensor::empty(Dims, DType::U8);
   Tensor Reuse = In[Input].ownsBufferAlone() ? In[Input] : Tensor();
   if (Enabled && observesRows(Args, In, C))
@@ -365,7 +377,7 @@ llvm::Error fakeQuantizeForward(const ForwardArgs &Args, TensorList &Outputs) {
     }
     Tensor Mask;
     Outputs.push_back(vanillaForward(Args, In, *C, InputValues{X.f32()}, StraightThroughMask(),
-                                     true, Mask));
+                                     MaskRecord::WhileQuantizing, Mask));
     if (Args.Saved)
       Args.Saved->push_back(Mask);
     return llvm::Error::success();
@@ -555,11 +567,9 @@ llvm::Error scaledWeightForward(const ForwardArgs &Args, TensorList &Outputs) {
     return quantError(llvm::formatv("the weight factor {0} must be f32 with one value per output "
                                     "channel of the weight {1}, quantized along axis 0",
                                     Factor.describe(), W.describe()));
-  ForwardArgs Unrecorded = Args; // no mask: backward recomputes it
-  Unrecorded.Saved = nullptr;
   Tensor NoMask;
-  Outputs.push_back(vanillaForward(Unrecorded, In, *C, ScaledWeightValues{W.f32(), Factor.f32()},
-                                   StraightThroughMask(), true, NoMask));
+  Outputs.push_back(vanillaForward(Args, In, *C, ScaledWeightValues{W.f32(), Factor.f32()},
+                                   StraightThroughMask(), MaskRecord::Never, NoMask));
   if (Args.Saved) {
     Args.Saved->push_back(W);
     Args.Saved->push_back(Factor);
@@ -693,7 +703,7 @@ llvm::Error activationForward(const ForwardArgs &Args, TensorList &Outputs) {
   const float *X = Args.Inputs[Input].f32();
   Tensor Mask;
   Outputs.push_back(vanillaForward(Args, Args.Inputs, *C, ActivatedValues<Act>{X},
-                                   GatedMask<Act>{X}, false, Mask));
+                                   GatedMask<Act>{X}, MaskRecord::Always, Mask));
   if (Args.Saved)
     Args.Saved->push_back(Mask);
   return llvm::Error::success();

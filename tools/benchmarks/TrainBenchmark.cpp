@@ -125,6 +125,12 @@ size_t procStatusBytes(llvm::StringRef Key) {
   return 0;
 }
 
+/// Prints E for a child's failure; the child's exit code.
+int fail(llvm::Error E) {
+  llvm::errs() << llvm::toString(std::move(E)) << "\n";
+  return 1;
+}
+
 /// The child's training options: the whole dataset (one batch) per step.
 TrainOptions childTrainOptions(const Dataset &Data, int64_t NumSteps) {
   TrainOptions Opts;
@@ -137,10 +143,11 @@ TrainOptions childTrainOptions(const Dataset &Data, int64_t NumSteps) {
   return Opts;
 }
 
+/// Prepares G with coremltools' default config; false (reported) on failure.
 bool prepareDefault(Graph &G) {
   auto Resolver = ConfigResolver::create(defaultLinearQuantizerConfig());
   if (!Resolver) {
-    llvm::errs() << llvm::toString(Resolver.takeError()) << "\n";
+    fail(Resolver.takeError());
     return false;
   }
   if (!prepareForQAT(G, *Resolver)) {
@@ -150,6 +157,7 @@ bool prepareDefault(Graph &G) {
   return true;
 }
 
+/// The median of V (-1 when empty).
 double median(std::vector<double> V) {
   if (V.empty())
     return -1;
@@ -205,18 +213,14 @@ struct SteppedRun {
 int runPairedChild() {
   setNumThreads(Threads);
   auto Float = importModel(ChildOnnx, ImportOptions());
-  if (!Float) {
-    llvm::errs() << llvm::toString(Float.takeError()) << "\n";
-    return 1;
-  }
+  if (!Float)
+    return fail(Float.takeError());
   std::unique_ptr<Graph> Prepared = (*Float)->clone();
   if (!prepareDefault(*Prepared))
     return 1;
   auto Data = Dataset::load(ChildData);
-  if (!Data) {
-    llvm::errs() << llvm::toString(Data.takeError()) << "\n";
-    return 1;
-  }
+  if (!Data)
+    return fail(Data.takeError());
   TrainOptions Opts = childTrainOptions(*Data, Steps);
   std::vector<int64_t> All(Data->size());
   for (int64_t I = 0; I < Data->size(); ++I)
@@ -228,10 +232,8 @@ int runPairedChild() {
     llvm::Error Err = Runs[Qat].start(std::move(Qat ? Prepared : *Float), Opts);
     for (int Step = 0; !Err && Step < WarmUp + Steps; ++Step)
       Err = Runs[Qat].step(X, Y, Opts, false);
-    if (Err) {
-      llvm::errs() << llvm::toString(std::move(Err)) << "\n";
-      return 1;
-    }
+    if (Err)
+      return fail(std::move(Err));
   }
   // Turns of a few steps, the first of each untimed: it finds the caches
   // full of the other graph's buffers.
@@ -239,10 +241,8 @@ int runPairedChild() {
   for (int Done = 0; Done < Steps; Done += TimedPerTurn)
     for (SteppedRun &R : Runs)
       for (int Step = 0; Step <= TimedPerTurn; ++Step)
-        if (llvm::Error Err = R.step(X, Y, Opts, Step > 0)) {
-          llvm::errs() << llvm::toString(std::move(Err)) << "\n";
-          return 1;
-        }
+        if (llvm::Error Err = R.step(X, Y, Opts, Step > 0))
+          return fail(std::move(Err));
   llvm::outs() << llvm::json::Value(llvm::json::Object{
                       {"float_ms_per_step", median(Runs[0].Ms)},
                       {"qat_ms_per_step", median(Runs[1].Ms)}})
@@ -253,27 +253,20 @@ int runPairedChild() {
 /// Child mode: import, optionally prepare, train, print one JSON line.
 int runChild() {
   setNumThreads(Threads);
-  ImportOptions ImportOpts;
-  auto G = importModel(ChildOnnx, ImportOpts);
-  if (!G) {
-    llvm::errs() << llvm::toString(G.takeError()) << "\n";
-    return 1;
-  }
+  auto G = importModel(ChildOnnx, ImportOptions());
+  if (!G)
+    return fail(G.takeError());
   if (ChildQat && !prepareDefault(**G))
     return 1;
   auto Data = Dataset::load(ChildData);
-  if (!Data) {
-    llvm::errs() << llvm::toString(Data.takeError()) << "\n";
-    return 1;
-  }
+  if (!Data)
+    return fail(Data.takeError());
   TrainOptions Opts = childTrainOptions(*Data, Steps + 3);
   double Flops = 3 * forwardFlops(**G, Data->size());
   size_t StartRss = procStatusBytes("VmRSS:");
   auto Summary = train(*G, *Data, nullptr, Opts);
-  if (!Summary) {
-    llvm::errs() << llvm::toString(Summary.takeError()) << "\n";
-    return 1;
-  }
+  if (!Summary)
+    return fail(Summary.takeError());
   llvm::outs() << llvm::json::Value(llvm::json::Object{
                       {"ms_per_step", Summary->MedianMsPerStep},
                       {"peak_rss_bytes", int64_t(procStatusBytes("VmHWM:"))},
