@@ -8,9 +8,10 @@
 # reproducer is left in $TEST_UNDECLARED_OUTPUTS_DIR (bazel-testlogs/<target>/
 # test.outputs/). Reproduce with `FUZZER FILE`.
 # FOREIGN, a |-separated list of library names (e.g. libtorch_cpu.so), makes
-# crashes and leaks whose innermost frame lies in one of those uninstrumented
-# libraries known, not failures: libFuzzer then runs in fork mode, which
-# carries on after a crash, and every saved input is replayed and judged.
+# crashes, leaks, out-of-memory reports and timeouts whose innermost frame
+# lies in one of those uninstrumented libraries known, not failures:
+# libFuzzer then runs in fork mode, which carries on after any of them, and
+# every saved input is replayed and judged by its own report.
 set -euo pipefail
 fuzzer=$1 seconds=${QATC_FUZZ_SECONDS:-$2} max_len=$3 rss_limit=$4 foreign=$5 dict=$6
 shift 6
@@ -34,7 +35,7 @@ if [ "${QATC_SANITIZED:-0}" = 1 ]; then
   options+=(-runs=0)
   seconds=0
 elif [ "$foreign" != - ]; then
-  options+=(-fork=1 -ignore_crashes=1 -ignore_ooms=0 -ignore_timeouts=0)
+  options+=(-fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1)
 fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -52,9 +53,15 @@ innermost_frame() {
   grep -E '^ +#[0-9]+ 0x' | grep -v -E ' in (malloc|calloc|realloc|operator new|__interceptor_)' |
     head -n 1
 }
-for input in "$artifacts"/crash-* "$artifacts"/leak-*; do
-  [ -e "$input" ] || continue
-  report=$("$fuzzer" "$input" 2>&1) && continue # not reproducible alone
+# The saved inputs decide: an exit status without any saved input is a
+# failure of the fuzzer itself.
+saved=$(find "$artifacts" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'oom-*' \
+  -o -name 'timeout-*' \) | sort)
+[ "$status" = 0 ] || [ -n "$saved" ] || exit "$status"
+status=0
+for input in $saved; do
+  report=$("$fuzzer" -timeout=10 -rss_limit_mb="$rss_limit" "$input" 2>&1) &&
+    continue # not reproducible alone
   frame=$(innermost_frame <<< "$report")
   if grep -q -E "($foreign)" <<< "$frame"; then
     echo "known, inside an uninstrumented library: $(basename "$input"): $frame"
