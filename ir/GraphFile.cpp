@@ -1,6 +1,8 @@
 //===- GraphFile.cpp - Reading and writing graph files by extension -------===//
 #include "ir/GraphFile.h"
 
+#include "ir/AtomicFile.h"
+
 #include "ir/binary/BinaryFormat.h"
 #include "ir/text/Parser.h"
 

@@ -7,7 +7,6 @@
 #ifndef QATC_IR_GRAPHFILE_H
 #define QATC_IR_GRAPHFILE_H
 
-#include "ir/AtomicFile.h"
 #include "ir/Graph.h"
 #include "ir/text/Printer.h"
 

@@ -2,8 +2,9 @@
 """Embed files in a C++ translation unit as byte arrays.
 
 Usage: embed_files.py OUT.inc NAME=PATH...
-Writes one `{"NAME", {bytes...}, size}` initializer per file, for a
-`BundledFile` table (tools/qatc/DemoBundle.cpp includes the result).
+Writes one byte array per file and a `kBundle` table of `BundledFile`
+entries (`{"NAME", ArrayRef of the bytes}`) that tools/qatc/DemoBundle.cpp
+includes.
 """
 
 import sys

@@ -60,7 +60,7 @@ Category categoryOf(const Node &N) {
 }
 
 bool isQuantOp(const Node &N) {
-  return N.isCallTo("fake_quantize") || N.isCallTo("quantize") || N.isCallTo("dequantize");
+  return N.isCall() && N.op()->quantRole() == QuantRole::Quantization;
 }
 
 /// A get_attr whose every use is a qparam or state operand (not the data

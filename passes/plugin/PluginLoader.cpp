@@ -10,10 +10,20 @@
 #include "llvm/Support/FileSystem.h"
 
 #include <dlfcn.h>
+#include <string>
+#include <vector>
 
 namespace qatc {
 
 namespace {
+
+/// A plugin that was loaded: the path as given, the file it resolved to
+/// and its name (to recognise it, or a namesake, when loaded again).
+struct LoadedPlugin {
+  std::string Path;
+  std::string RealPath;
+  std::string Name;
+};
 
 std::vector<LoadedPlugin> &loaded() {
   static std::vector<LoadedPlugin> *L = new std::vector<LoadedPlugin>();
@@ -104,7 +114,7 @@ std::string dlopenReason(llvm::StringRef RealPath) {
 /// Checks the names a plugin registered against what is registered already,
 /// then adds the backend rows and fusions (each checked as it is added) and
 /// the passes and hooks.
-llvm::Error commit(qatc_registrar &R, LoadedPlugin &Plugin) {
+llvm::Error commit(qatc_registrar &R, const LoadedPlugin &Plugin) {
   llvm::StringRef Path = Plugin.Path;
   for (const PluginCallback &P : R.Passes) {
     if (PassRegistry::get().lookup(P.Name))
@@ -136,12 +146,10 @@ llvm::Error commit(qatc_registrar &R, LoadedPlugin &Plugin) {
     };
     // The name was checked above.
     llvm::cantFail(PassRegistry::get().registerPass(std::move(Info)));
-    Plugin.Passes.push_back(P.Name);
   }
   for (const PluginCallback &H : R.Hooks) {
     // Names were checked above and within the registrar.
     llvm::cantFail(addPrepareHook(makePrepareHook(H, Plugin)));
-    Plugin.PrepareHooks.push_back(H.Name);
   }
   return llvm::Error::success();
 }
@@ -192,7 +200,6 @@ llvm::Error loadPassPlugin(llvm::StringRef Path) {
   Plugin.Path = Path.str();
   Plugin.RealPath = Real.str().str();
   Plugin.Name = fromQatcString(Info->name).str();
-  Plugin.Version = fromQatcString(Info->version).str();
   if (Plugin.Name.empty() || !Info->register_plugin)
     return pluginError("pass plugin '" + Path + "' has " +
                        (Plugin.Name.empty() ? "an empty name" : "no register_plugin callback") +
@@ -224,7 +231,5 @@ llvm::Error loadPassPlugins(llvm::ArrayRef<std::string> Paths) {
       return E;
   return llvm::Error::success();
 }
-
-const std::vector<LoadedPlugin> &loadedPassPlugins() { return loaded(); }
 
 } // namespace qatc

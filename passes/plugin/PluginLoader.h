@@ -15,20 +15,8 @@
 #include "llvm/Support/Error.h"
 
 #include <string>
-#include <vector>
 
 namespace qatc {
-
-/// A plugin that was loaded, and what it registered.
-struct LoadedPlugin {
-  /// The path as given, and the file it resolved to.
-  std::string Path;
-  std::string RealPath;
-  std::string Name;
-  std::string Version;
-  std::vector<std::string> Passes;
-  std::vector<std::string> PrepareHooks;
-};
 
 /// Loads the plugin at Path. Loading the same file again does nothing; a
 /// different file with the name of a loaded plugin is refused.
@@ -37,9 +25,6 @@ llvm::Error loadPassPlugin(llvm::StringRef Path);
 /// Loads Paths in order (what --load-pass-plugin gives), stopping at the
 /// first failure.
 llvm::Error loadPassPlugins(llvm::ArrayRef<std::string> Paths);
-
-/// Every plugin loaded so far, in load order.
-const std::vector<LoadedPlugin> &loadedPassPlugins();
 
 } // namespace qatc
 

@@ -13,7 +13,7 @@
 static void readAs(llvm::StringRef Text, qatc::ConfigFormat Format, const char *Origin) {
   auto Config = qatc::readConfigString(Text, Format, "fuzz-config");
   if (!Config) {
-    qatc::fuzz::ignoreError(Config.takeError());
+    llvm::consumeError(Config.takeError());
     return;
   }
   if (llvm::Error E = qatc::validateConfig(*Config))

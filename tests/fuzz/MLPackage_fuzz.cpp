@@ -74,12 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
 
   auto P = qatc::mil::readMLPackage(PackageDir);
   if (!P) {
-    qatc::fuzz::ignoreError(P.takeError());
+    llvm::consumeError(P.takeError());
     return 0;
   }
   auto G = qatc::mil::importMilProgram(**P);
   if (!G) {
-    qatc::fuzz::ignoreError(G.takeError());
+    llvm::consumeError(G.takeError());
     return 0;
   }
   qatc::fuzz::checkGraph(**G, ".mlpackage reader");

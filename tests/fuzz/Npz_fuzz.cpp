@@ -31,11 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
     for (const auto &Entry : *Arrays)
       checkRoundTrip(Entry.second, ".npz reader");
   } else {
-    qatc::fuzz::ignoreError(Arrays.takeError());
+    llvm::consumeError(Arrays.takeError());
   }
   if (auto T = qatc::runtime::parseNpy(Bytes, "fuzz.npy"))
     checkRoundTrip(*T, ".npy reader");
   else
-    qatc::fuzz::ignoreError(T.takeError());
+    llvm::consumeError(T.takeError());
   return 0;
 }

@@ -14,13 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   llvm::StringRef Bytes(reinterpret_cast<const char *>(Data), Size);
   auto G = qatc::readBinaryGraph(Bytes, "fuzz.qirb");
   if (!G) {
-    qatc::fuzz::ignoreError(G.takeError());
+    llvm::consumeError(G.takeError());
     return 0;
   }
   // The reader promises structure (operands, ops, names); types are the
   // verifier's job.
   if (llvm::Error E = qatc::verify(**G)) {
-    qatc::fuzz::ignoreError(std::move(E));
+    llvm::consumeError(std::move(E));
     return 0;
   }
   qatc::fuzz::checkGraph(**G, "QIR binary reader");

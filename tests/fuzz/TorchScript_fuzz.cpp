@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   }
   auto G = qatc::importTorchScriptModel(ArchivePath, {});
   if (!G) {
-    qatc::fuzz::ignoreError(G.takeError());
+    llvm::consumeError(G.takeError());
     return 0;
   }
   qatc::PassManager PM;
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
   if (llvm::Error E = PM.addPipeline("canonicalize,dce"))
     qatc::fuzz::fail("TorchScript importer", llvm::toString(std::move(E)));
   if (llvm::Error E = PM.run(**G)) {
-    qatc::fuzz::ignoreError(std::move(E));
+    llvm::consumeError(std::move(E));
     return 0;
   }
   qatc::fuzz::checkGraph(**G, "TorchScript importer");

@@ -31,10 +31,6 @@ def npy_header(descr, shape):
     return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode()
 
 
-def npz(path, **arrays):
-    np.savez(path, **arrays)
-
-
 def tiny_model(out):
     rng = np.random.default_rng(0)
     w = rng.standard_normal((3, 4)).astype("<f4")
@@ -50,7 +46,7 @@ graph @tiny {{
   output(%fc)
 }}
 """)
-    npz(os.path.join(out, "data.npz"), x=rng.standard_normal((16, 4)).astype(np.float32),
+    np.savez(os.path.join(out, "data.npz"), x=rng.standard_normal((16, 4)).astype(np.float32),
         y=rng.integers(0, 3, 16))
     np.save(os.path.join(out, "x.npy"), np.zeros((2, 4), np.float32))
 
@@ -168,11 +164,11 @@ def config_files(out):
 
 def data_files(out):
     x = np.zeros((4, 4), np.float32)
-    npz(os.path.join(out, "no_y.npz"), x=x)
-    npz(os.path.join(out, "strings.npz"), x=np.array(["a", "b"]), y=np.zeros(2, np.int64))
-    npz(os.path.join(out, "bad_label.npz"), x=x, y=np.array([0, 1, 3, 2]))
-    npz(os.path.join(out, "short_y.npz"), x=x, y=np.zeros(3, np.int64))
-    npz(os.path.join(out, "no_samples.npz"), x=np.zeros((0, 4), np.float32),
+    np.savez(os.path.join(out, "no_y.npz"), x=x)
+    np.savez(os.path.join(out, "strings.npz"), x=np.array(["a", "b"]), y=np.zeros(2, np.int64))
+    np.savez(os.path.join(out, "bad_label.npz"), x=x, y=np.array([0, 1, 3, 2]))
+    np.savez(os.path.join(out, "short_y.npz"), x=x, y=np.zeros(3, np.int64))
+    np.savez(os.path.join(out, "no_samples.npz"), x=np.zeros((0, 4), np.float32),
         y=np.zeros(0, np.int64))
     good = io.BytesIO()
     np.savez(good, x=x, y=np.zeros(4, np.int64))

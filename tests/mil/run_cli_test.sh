@@ -77,16 +77,6 @@ check "eval: an .mlpackage scores exactly like its QIR" eval_agrees
 wire_ok() { $py "$checker" "$work/q4.mlpackage"; }
 check "the written package passes the wire checker" wire_ok
 
-fails_with() { # EXPECTED-MESSAGE COMMAND...: exit 2 and the message on stderr
-  local expected=$1
-  shift
-  local err
-  err=$("$@" 2>&1 >/dev/null)
-  local rc=$?
-  [ "$rc" -eq 2 ] || { echo "exit $rc, wanted 2: $err"; return 1; }
-  [[ "$err" == *"$expected"* ]] || { echo "got: $err"; return 1; }
-}
-
 check "run: an unknown input name lists the inputs" fails_with \
   "--input names 'y', which is not an input of the model; its inputs are 'input_1'" \
   "$qatc" run "$work/float.mlpackage" --input y="$work/x.npy" -o "$work/e.npz"

@@ -172,19 +172,8 @@ links_nothing_of_qatc() {
 }
 check "plugins export only qatcGetPluginInfo and link nothing of qatc or LLVM" links_nothing_of_qatc
 
-# Refusals: exit code 2 and exactly one sentence on stderr.
-refused() {
-  local expected=$1
-  shift
-  "$qatc" "$@" > "$tmp/stdout" 2> "$tmp/stderr"
-  local rc=$?
-  if [ "$rc" != 2 ] || [ "$(wc -l < "$tmp/stderr")" != 1 ] ||
-    ! grep -qF -- "$expected" "$tmp/stderr"; then
-    echo "exit $rc, stderr:"
-    cat "$tmp/stderr"
-    return 1
-  fi
-}
+# Refusals: `refused EXPECTED ARGS...` is fails_with (shtest.sh) on qatc ARGS.
+refused() { fails_with "$1" "$qatc" "${@:2}"; }
 
 check "a missing plugin file" refused \
   "qatc: error: cannot load pass plugin '$tmp/none.so': no such file; check the --load-pass-plugin path" \

@@ -1,6 +1,7 @@
 # Helpers for shell tests run by `bazel test`: named checks that are counted
 # one by one in $XML_OUTPUT_FILE (so the test runner reports each), and a
-# summary at the end. Source it, call `check NAME COMMAND...`, end with `finish`.
+# summary at the end. Source it, call `check NAME COMMAND...`, end with `finish`;
+# `check NAME fails_with EXPECTED COMMAND...` checks a refusal.
 
 SHTEST_PASSED=0
 SHTEST_FAILED=0
@@ -21,6 +22,21 @@ check() {
     SHTEST_CASES+="<testcase name=\"${name//\"/&quot;}\"><failure message=\"failed\"/></testcase>"$'\n'
     echo "FAIL: $name"
     echo "$out" | head -40
+  fi
+}
+
+# Runs COMMAND; succeeds when it refuses as qatc refuses bad input: exit
+# status 2 and exactly one line on stderr, containing EXPECTED.
+fails_with() {
+  local expected=$1 err rc
+  shift
+  err=$("$@" 2>&1 >/dev/null)
+  rc=$?
+  if [ "$rc" -ne 2 ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ] ||
+    [[ "$err" != *"$expected"* ]]; then
+    echo "exit $rc (wanted 2 and one line containing: $expected); stderr:"
+    printf '%s\n' "$err"
+    return 1
   fi
 }
 

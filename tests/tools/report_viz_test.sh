@@ -16,16 +16,6 @@ source "${TEST_SRCDIR}/${TEST_WORKSPACE}/tests/runtime/digits_setup.sh"
   -o "$work/calibrated.qirb" 2>/dev/null
 "$qatc" finalize "$work/calibrated.qirb" -o "$work/final.qirb" >/dev/null 2>&1
 
-# Exit status 2 and one line on stderr containing $2 (the command is the rest).
-fails_with() {
-  local want=$1 status
-  shift
-  "$@" >/dev/null 2>"$work/err.txt"
-  status=$?
-  cat "$work/err.txt"
-  [ "$status" -eq 2 ] && [ "$(wc -l < "$work/err.txt")" -eq 1 ] && grep -qF -- "$want" "$work/err.txt"
-}
-
 markdown_table() {
   "$qatc" report "$work/calibrated.qirb" --data "$work/digits_test.npz" > "$work/report.md" || return 1
   cat "$work/report.md"

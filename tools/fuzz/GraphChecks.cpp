@@ -25,8 +25,6 @@ void fail(const char *Origin, const llvm::Twine &Why) {
   std::abort();
 }
 
-void ignoreError(llvm::Error E) { llvm::consumeError(std::move(E)); }
-
 void checkGraph(const Graph &G, const char *Origin) {
   if (llvm::Error E = verify(G))
     fail(Origin, "the accepted graph does not verify: " + llvm::toString(std::move(E)));

@@ -24,9 +24,6 @@ void checkGraph(const Graph &G, const char *Origin);
 /// Aborts with Origin and Why (a parser broke one of its own promises).
 [[noreturn]] void fail(const char *Origin, const llvm::Twine &Why);
 
-/// Consumes an expected parser error; inputs are allowed to be rejected.
-void ignoreError(llvm::Error E);
-
 } // namespace fuzz
 } // namespace qatc
 

@@ -2,6 +2,7 @@
 #include "tools/qatc/CommandSupport.h"
 #include "tools/qatc/PluginOption.h"
 
+#include "ir/AtomicFile.h"
 #include "ir/GraphFile.h"
 #include "ir/Verifier.h"
 #include "ir/text/Parser.h"

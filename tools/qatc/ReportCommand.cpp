@@ -11,6 +11,7 @@
 #include "tools/qatc/CommandSupport.h"
 #include "tools/qatc/ThreadsFlag.h"
 
+#include "ir/AtomicFile.h"
 #include "ir/GraphFile.h"
 #include "passes/quant/QuantReport.h"
 #include "passes/quant/QuantReportFormat.h"

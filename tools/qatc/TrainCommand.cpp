@@ -1,6 +1,7 @@
 //===- TrainCommand.cpp - `qatc train`: float training and QAT ------------===//
 #include "tools/qatc/CommandSupport.h"
 #include "tools/qatc/ProgressDisplay.h"
+#include "tools/qatc/ThreadsFlag.h"
 #include "tools/qatc/TrainingFlags.h"
 
 #include "ir/GraphFile.h"
@@ -55,6 +56,8 @@ int runTrainCommand() {
   auto Opts = trainOptionsFromFlags();
   if (!Opts)
     return reportError(Opts.takeError(), ExitBadInput);
+  if (llvm::Error E = applyThreadsFlag())
+    return reportError(std::move(E), ExitBadInput);
   if (CheckpointEvery < 0)
     return reportError("--checkpoint-every must not be negative", ExitBadInput);
 

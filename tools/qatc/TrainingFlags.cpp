@@ -1,7 +1,6 @@
 //===- TrainingFlags.cpp - Training options shared by train and compile ---===//
 #include "tools/qatc/TrainingFlags.h"
 #include "tools/qatc/CommandSupport.h"
-#include "tools/qatc/ThreadsFlag.h"
 
 namespace qatc {
 
@@ -73,8 +72,6 @@ llvm::Expected<TrainOptions> trainOptionsFromFlags() {
   auto Schedule = parseScheduleKind(ScheduleName);
   if (!Schedule)
     return Schedule.takeError();
-  if (llvm::Error E = applyThreadsFlag())
-    return E;
   TrainOptions Opts;
   Opts.Loss = *Loss;
   Opts.Optimizer.Kind = *Kind;

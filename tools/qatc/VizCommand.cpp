@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "tools/qatc/CommandSupport.h"
 
+#include "ir/AtomicFile.h"
 #include "ir/GraphFile.h"
 #include "ir/dot/GraphDot.h"
 
